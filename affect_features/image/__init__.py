@@ -1,0 +1,197 @@
+"""Image affect features after Machajdik & Hanbury (2010).
+
+The pipeline: decode (:mod:`.decode`), resize to about 200,000 pixels, crop uniform
+borders, convert to HSV and segment (:mod:`.analysis`), then four feature groups, each
+a module of its own that reads the shared analysis:
+
+- :mod:`.color`: saturation and brightness, pleasure/arousal/dominance, hue statistics,
+  colourfulness, colour names, Itten contrasts;
+- :mod:`.texture`: Tamura, wavelets, GLCM;
+- :mod:`.composition`: level of detail, low depth of field, dynamics, rule of thirds;
+- :mod:`.content`: faces and skin.
+
+References
+----------
+J. Machajdik and A. Hanbury, "Affective image classification using features inspired
+by psychology and art theory", Proc. ACM Multimedia, 2010, pp. 83-92.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import SchemaError
+from ..features import FeatureVector, load_schema, select_groups
+from .analysis import ImageAnalysis
+
+__all__ = ["IMAGE_SCHEMA", "IMAGE_GROUPS", "ImageFeatures", "ImageAnalysis",
+           "extract_image_features", "image_feature_names", "ImageFeatureExtractor",
+           "extract_image_features_batch", "image_vector"]
+
+#: Version of the ordered image feature name list (``schemas/image-1.txt``).
+IMAGE_SCHEMA = "image-1"
+IMAGE_GROUPS = ("color", "texture", "composition", "content")
+
+
+class ImageFeatures(FeatureVector):
+    """Named image features: a read-only mapping with ``.names`` and ``.vector``."""
+
+    __slots__ = ()
+
+
+def image_feature_names(groups: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Ordered names of the image features (all, or those of some groups)."""
+    return select_groups(load_schema(IMAGE_SCHEMA), groups)
+
+
+def _group_function(group: str):
+    if group == "color":
+        from .color import color_features as f
+    elif group == "texture":
+        from .texture import texture_features as f
+    elif group == "composition":
+        from .composition import composition_features as f
+    elif group == "content":
+        from .content import content_features as f
+    else:  # pragma: no cover - guarded by select_groups
+        raise SchemaError(f"unknown image feature group {group!r}")
+    return f
+
+
+def _normalise_groups(groups) -> tuple[str, ...] | None:
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        groups = [g.strip() for g in groups.split(",") if g.strip()]
+    return tuple(groups)
+
+
+def image_vector(source, groups: Sequence[str] | None = None) -> np.ndarray:
+    """The image feature vector of `source` as a float64 array (schema order)."""
+    return extract_image_features(source, groups=groups).vector
+
+
+def extract_image_features(source, *, groups: Sequence[str] | str | None = None
+                           ) -> ImageFeatures:
+    """Compute the affect features of one image.
+
+    Parameters
+    ----------
+    source : str, path, ndarray or ImageAnalysis
+        An image file, an image array (grey, RGB or RGBA; uint8, uint16 or float in
+        [0, 1]) or a prepared :class:`ImageAnalysis`.
+    groups : sequence of str or comma-separated str, optional
+        Subset of ``("color", "texture", "composition", "content")``; all by default.
+
+    Returns
+    -------
+    features : ImageFeatures
+        Read-only mapping of dotted name to float, in the order of
+        :func:`image_feature_names`; every value is finite.
+
+    Raises
+    ------
+    DecodeError
+        If a file cannot be decoded (the message names the file and the reason).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> red = np.zeros((64, 64, 3)); red[..., 0] = 1.0
+    >>> f = extract_image_features(red, groups="color")
+    >>> f["color.saturation.mean"]
+    1.0
+    """
+    groups = _normalise_groups(groups)
+    names = image_feature_names(groups)
+    analysis = source if isinstance(source, ImageAnalysis) else ImageAnalysis(source)
+    values: dict[str, float] = {}
+    for group in (groups or IMAGE_GROUPS):
+        values.update(_group_function(group)(analysis))
+    if tuple(values) != names:
+        missing = [n for n in names if n not in values]
+        extra = [n for n in values if n not in set(names)]
+        raise SchemaError(f"image features do not match schema {IMAGE_SCHEMA}: "
+                          f"missing {missing[:3]}, unexpected {extra[:3]}")
+    return ImageFeatures(names, list(values.values()), IMAGE_SCHEMA)
+
+
+def extract_image_features_batch(paths, *, groups=None, n_jobs: int = 1,
+                                 progress: bool = False):
+    """Features of many images, in parallel; failures are collected, not raised.
+
+    Returns
+    -------
+    X : ndarray, shape (n_ok, n_features)
+    ok_paths : list of str
+    failures : list of Failure
+    """
+    from functools import partial
+
+    from ..batch import Failure, Progress, map_files
+
+    groups = _normalise_groups(groups)
+    names = image_feature_names(groups)
+    paths = [str(p) for p in paths]
+    bar = Progress(len(paths), label="images ", enabled=progress)
+    rows, ok, failures = [], [], []
+    for path, res in map_files(partial(image_vector, groups=groups), paths,
+                               n_jobs=n_jobs, progress=bar):
+        if isinstance(res, Failure):
+            failures.append(res)
+        else:
+            rows.append(res)
+            ok.append(path)
+    bar.close()
+    X = np.vstack(rows) if rows else np.zeros((0, len(names)))
+    return X, ok, failures
+
+
+try:  # scikit-learn is a dependency, but keep import errors readable
+    from sklearn.base import BaseEstimator, TransformerMixin
+except ImportError:  # pragma: no cover
+    BaseEstimator, TransformerMixin = object, object
+
+
+class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
+    """scikit-learn transformer: image paths (or arrays) -> feature matrix.
+
+    Stateless (``fit`` learns nothing), so it can head a ``Pipeline`` that is
+    cross-validated or grid-searched without glue code.
+
+    Parameters
+    ----------
+    groups : sequence of str, optional
+        Feature groups to compute (all by default).
+    n_jobs : int
+        Worker processes for file inputs.
+    """
+
+    def __init__(self, groups=None, n_jobs: int = 1):
+        self.groups = groups
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        self.n_features_out_ = len(image_feature_names(_normalise_groups(self.groups)))
+        return self
+
+    def transform(self, X):
+        items = list(X)
+        if all(isinstance(x, (str, bytes)) or hasattr(x, "__fspath__") for x in items):
+            M, ok, failures = extract_image_features_batch(
+                items, groups=self.groups, n_jobs=self.n_jobs)
+            if failures:
+                raise _as_error(failures[0])
+            return M
+        return np.vstack([image_vector(x, _normalise_groups(self.groups)) for x in items])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(image_feature_names(_normalise_groups(self.groups)), dtype=object)
+
+
+def _as_error(failure):
+    from ..errors import DecodeError
+
+    return DecodeError(failure.path, failure.reason)

@@ -1,0 +1,246 @@
+"""Feature tables on disk: CSV, JSON lines and NPZ, written atomically and resumably.
+
+Rows are ``(path, vector)`` with the feature names as columns. A writer streams rows to
+``<output>.partial`` in the output's folder and renames it over the output only when
+closed (``os.replace`` is atomic on POSIX), so an output file is never half-written.
+Closing after an interruption keeps the rows completed so far, and a later run with the
+same output reads them back (:func:`read_table`) and skips those paths: extraction is
+resumable. A ``.partial`` left behind by a killed process is read back too (only its
+complete rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from .errors import AffectError, ParameterError
+
+__all__ = ["FORMATS", "format_of", "read_table", "TableWriter"]
+
+FORMATS = ("csv", "jsonl", "npz")
+
+
+def format_of(path: str | None) -> str:
+    """Output format from a file name (``None`` or ``-`` is CSV on stdout)."""
+    if path in (None, "-"):
+        return "csv"
+    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if ext in ("csv", "jsonl", "npz"):
+        return ext
+    if ext in ("json", "ndjson"):
+        return "jsonl"
+    raise ParameterError(f"{path}: unknown output format; use .csv, .jsonl or .npz")
+
+
+def _float(s: str) -> float:
+    v = float(s)
+    return v if math.isfinite(v) else 0.0
+
+
+def _read_csv(path: str, *, tolerant: bool):
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as fh:
+        text = fh.read()
+    if tolerant and text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]  # drop a half-written last line
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or not header or header[0] != "path":
+        raise AffectError(f"{path}: not a feature table (first column must be 'path')")
+    names = header[1:]
+    paths, rows = [], []
+    for rec in reader:
+        if len(rec) != len(header):
+            if tolerant:
+                continue
+            raise AffectError(f"{path}: row {len(rows) + 2} has {len(rec)} fields, "
+                              f"expected {len(header)}")
+        paths.append(rec[0])
+        rows.append([_float(x) for x in rec[1:]])
+    return names, paths, rows
+
+
+def _read_jsonl(path: str, *, tolerant: bool):
+    names = None
+    paths, rows = [], []
+    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                p = obj.pop("path")
+            except (ValueError, KeyError, AttributeError):
+                if tolerant:
+                    continue
+                raise AffectError(f"{path}: line {i} is not a feature row") from None
+            if names is None:
+                names = list(obj)
+            elif list(obj) != names:
+                raise AffectError(f"{path}: line {i} has other columns than line 1")
+            paths.append(p)
+            rows.append([_float(v) for v in obj.values()])
+    return names or [], paths, rows
+
+
+def read_table(path: str, *, tolerant: bool = False):
+    """Read a feature table written by :class:`TableWriter`.
+
+    Returns
+    -------
+    names : list of str
+    paths : list of str
+    X : ndarray, shape (n_rows, n_names)
+    """
+    fmt = format_of(path)
+    try:
+        if fmt == "npz":
+            with np.load(path, allow_pickle=False) as z:
+                return ([str(n) for n in z["names"]], [str(p) for p in z["paths"]],
+                        np.asarray(z["X"], dtype=np.float64))
+        reader = _read_csv if fmt == "csv" else _read_jsonl
+        names, paths, rows = reader(path, tolerant=tolerant)
+    except (OSError, ValueError, KeyError) as exc:
+        raise AffectError(f"{path}: cannot read feature table ({exc})") from None
+    X = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(names))
+    return names, paths, X
+
+
+def _fmt(v: float) -> str:
+    return repr(float(v))  # shortest repr that round-trips exactly
+
+
+class TableWriter:
+    """Stream ``(path, vector)`` rows to a CSV, JSONL or NPZ file, atomically.
+
+    Parameters
+    ----------
+    path : str or None
+        Output file; ``None`` or ``"-"`` writes CSV to stdout (streamed, not atomic).
+    names : sequence of str
+        Column names.
+    resume : bool
+        If the output (or a ``.partial`` of it) exists, keep its rows and report their
+        paths in :attr:`done` so the caller can skip them. Its columns must equal
+        `names`. If false, an existing output is replaced when the writer closes.
+    meta : dict, optional
+        Extra scalars stored in an NPZ (e.g. the schema version).
+    """
+
+    def __init__(self, path: str | None, names: Sequence[str], *, resume: bool = True,
+                 meta: dict | None = None):
+        self.path = None if path in (None, "-") else os.fspath(path)
+        self.format = format_of(self.path)
+        self.names = list(names)
+        self.meta = dict(meta or {})
+        self.done: set[str] = set()
+        self.n_written = 0
+        self._closed = False
+        self._npz_paths: list[str] = []
+        self._npz_rows: list[np.ndarray] = []
+        if self.path is None:
+            self._fh = sys.stdout
+            self._start_text()
+            return
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise AffectError(f"{self.path}: output folder does not exist")
+        self.partial = self.path + ".partial"
+        old_paths, old_X = [], None
+        if resume:
+            for src, tolerant in ((self.path, False), (self.partial, True)):
+                if os.path.exists(src) and os.path.getsize(src) > 0:
+                    try:
+                        names_, paths_, X_ = read_table(src, tolerant=tolerant)
+                    except AffectError:
+                        if tolerant:
+                            continue
+                        raise
+                    if names_ != self.names:
+                        raise AffectError(
+                            f"{src}: holds other feature columns than this run "
+                            f"(other groups or schema); choose another output or --overwrite")
+                    keep = [i for i, p in enumerate(paths_) if p not in self.done]
+                    old_paths += [paths_[i] for i in keep]
+                    self.done.update(paths_)
+                    old_X = X_[keep] if old_X is None else np.vstack([old_X, X_[keep]])
+        try:
+            if self.format == "npz":
+                self._fh = None
+            else:
+                self._fh = open(self.partial, "w", newline="", encoding="utf-8",
+                                errors="surrogateescape")
+                self._start_text()
+        except OSError as exc:
+            raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+        for p, x in zip(old_paths, old_X if old_X is not None else []):
+            self._write(p, x)
+        self.n_written = 0
+
+    def _start_text(self) -> None:
+        if self.format == "csv":
+            self._csv = csv.writer(self._fh, lineterminator="\n")
+            self._csv.writerow(["path", *self.names])
+
+    def _write(self, path: str, vector) -> None:
+        vec = np.asarray(vector, dtype=np.float64).ravel()
+        if vec.shape[0] != len(self.names):
+            raise AffectError(f"{path}: {vec.shape[0]} values for {len(self.names)} columns")
+        if self.format == "npz":
+            self._npz_paths.append(path)
+            self._npz_rows.append(vec)
+        elif self.format == "csv":
+            self._csv.writerow([path, *map(_fmt, vec)])
+        else:
+            obj = {"path": path}
+            obj.update(zip(self.names, map(float, vec)))
+            self._fh.write(json.dumps(obj) + "\n")
+        if self._fh is not None:
+            self._fh.flush()  # a killed run keeps every completed row in .partial
+
+    def write(self, path: str, vector) -> None:
+        """Append one row."""
+        self._write(os.fspath(path) if not isinstance(path, str) else path, vector)
+        self.n_written += 1
+
+    def close(self) -> None:
+        """Finish the file and move it into place (atomic)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.path is None:
+            self._fh.flush()
+            return
+        try:
+            if self.format == "npz":
+                X = (np.vstack(self._npz_rows) if self._npz_rows
+                     else np.zeros((0, len(self.names))))
+                with open(self.partial, "wb") as fh:
+                    np.savez_compressed(
+                        fh, X=X, names=np.array(self.names, dtype=str),
+                        paths=np.array(self._npz_paths, dtype=str),
+                        **{k: np.asarray(v) for k, v in self.meta.items()})
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            else:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+                self._fh.close()
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc}); "
+                              f"rows so far are kept in {self.partial}") from None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
