@@ -90,8 +90,11 @@ def _read_jsonl(path: str, *, tolerant: bool):
     return names or [], paths, rows
 
 
-def read_table(path: str, *, tolerant: bool = False):
+def read_table(path: str, *, tolerant: bool = False, fmt: str | None = None):
     """Read a feature table written by :class:`TableWriter`.
+
+    With `tolerant`, rows that are incomplete (a run killed mid-write) are dropped
+    instead of raising. `fmt` overrides the format implied by the file name.
 
     Returns
     -------
@@ -99,7 +102,7 @@ def read_table(path: str, *, tolerant: bool = False):
     paths : list of str
     X : ndarray, shape (n_rows, n_names)
     """
-    fmt = format_of(path)
+    fmt = fmt or format_of(path)
     try:
         if fmt == "npz":
             with np.load(path, allow_pickle=False) as z:
@@ -158,7 +161,8 @@ class TableWriter:
             for src, tolerant in ((self.path, False), (self.partial, True)):
                 if os.path.exists(src) and os.path.getsize(src) > 0:
                     try:
-                        names_, paths_, X_ = read_table(src, tolerant=tolerant)
+                        names_, paths_, X_ = read_table(src, tolerant=tolerant,
+                                                         fmt=self.format)
                     except AffectError:
                         if tolerant:
                             continue

@@ -1,0 +1,87 @@
+"""Feature tables: exact round trips, atomic writes, resumption."""
+
+import numpy as np
+import pytest
+
+from affect_features.errors import AffectError, ParameterError
+from affect_features.output import TableWriter, format_of, read_table
+
+NAMES = ["a.x", "a.y", "b.z"]
+
+
+def _rows(n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return [f"/photos/{i} ünï,code.jpg" for i in range(n)], rng.normal(size=(n, 3)) * 1e3
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "npz"])
+def test_round_trip_exact(tmp_path, ext):
+    out = tmp_path / f"f.{ext}"
+    paths, X = _rows()
+    with TableWriter(str(out), NAMES) as w:
+        for p, x in zip(paths, X):
+            w.write(p, x)
+    names, paths2, X2 = read_table(str(out))
+    assert names == NAMES and paths2 == paths
+    np.testing.assert_array_equal(X2, X)  # bit-exact, not just close
+    assert not (tmp_path / f"f.{ext}.partial").exists()
+
+
+def test_no_output_file_until_closed(tmp_path):
+    out = tmp_path / "f.csv"
+    w = TableWriter(str(out), NAMES)
+    w.write("p", [1, 2, 3])
+    assert not out.exists()  # rows go to the .partial file
+    w.close()
+    assert out.exists()
+
+
+def test_resume_skips_done_paths_and_keeps_rows(tmp_path):
+    out = str(tmp_path / "f.csv")
+    paths, X = _rows(6)
+    with TableWriter(out, NAMES) as w:
+        for p, x in zip(paths[:3], X[:3]):
+            w.write(p, x)
+    w2 = TableWriter(out, NAMES)
+    assert w2.done == set(paths[:3])
+    for p, x in zip(paths[3:], X[3:]):
+        w2.write(p, x)
+    w2.close()
+    names, paths2, X2 = read_table(out)
+    assert paths2 == paths
+    np.testing.assert_array_equal(X2, X)
+
+
+def test_resume_reads_partial_left_by_killed_run(tmp_path):
+    out = str(tmp_path / "f.jsonl")
+    paths, X = _rows(3)
+    w = TableWriter(out, NAMES)
+    for p, x in zip(paths, X):
+        w.write(p, x)
+    # simulate a kill: no close(); append half a line
+    with open(out + ".partial", "a") as fh:
+        fh.write('{"path": "/half')
+    w2 = TableWriter(out, NAMES)
+    assert w2.done == set(paths)
+    w2.close()
+    assert read_table(out)[1] == paths
+
+
+def test_resume_refuses_other_columns(tmp_path):
+    out = str(tmp_path / "f.csv")
+    with TableWriter(out, NAMES) as w:
+        w.write("p", [1, 2, 3])
+    with pytest.raises(AffectError, match="other feature columns"):
+        TableWriter(out, ["other"])
+    TableWriter(out, ["other"], resume=False).close()  # --overwrite
+
+
+def test_format_of():
+    assert format_of(None) == "csv" and format_of("x.NPZ") == "npz"
+    with pytest.raises(ParameterError, match="unknown output format"):
+        format_of("x.xlsx")
+
+
+def test_missing_output_folder(tmp_path):
+    with pytest.raises(AffectError, match="does not exist"):
+        TableWriter(str(tmp_path / "no" / "f.csv"), NAMES)
