@@ -119,8 +119,10 @@ def rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
     """
     rgb = np.asarray(rgb, dtype=np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    v = rgb.max(axis=-1)
-    c = v - rgb.min(axis=-1)
+    # Elementwise max/min of three planes: about twice as fast as a reduction over
+    # the last (length-3) axis.
+    v = np.maximum(np.maximum(r, g), b)
+    c = v - np.minimum(np.minimum(r, g), b)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(v > 0, c / np.where(v > 0, v, 1), 0).astype(np.float32)
         cs = np.where(c > 0, c, 1)
