@@ -31,10 +31,10 @@ saturation S and brightness V are in [0, 1] (the HSV hexcone of
 :func:`~affect_features.image.analysis.rgb_to_hsv`). Circular distances between hues are
 in turns, in [0, 0.5].
 
-Resolution: every colour feature is computed on ``analysis.at(COLOR_PIXELS)``, which is
-the resolution of the shared segmentation (``SEGMENT_PIXELS``, 40,000 pixels), so the
-group converts one small image to HSV and reuses it for pixel statistics and region
-statistics alike. Means, spreads and area fractions of a photo hardly change when it
+Resolution: pixel statistics are computed on ``analysis.at(COLOR_PIXELS)`` (40,000
+pixels, the working resolution the texture group shares, so one HSV plane serves both),
+region statistics (Itten) on the plane of the shared segmentation
+(``SEGMENT_PIXELS``). Means, spreads and area fractions of a photo hardly change when it
 is shrunk by area averaging; standard deviations shrink slightly (fine texture is
 averaged out), identically for every image.
 
@@ -94,8 +94,8 @@ __all__ = [
     "CHROMATIC_VALUE",
 ]
 
-#: Working resolution of all colour features: that of the segmentation, to share planes.
-COLOR_PIXELS = SEGMENT_PIXELS
+#: Working resolution of the pixel statistics: that of the texture group, to share planes.
+COLOR_PIXELS = 40_000
 #: A pixel or region is *chromatic* (its hue is meaningful) if its saturation is at
 #: least this and its brightness at least :data:`CHROMATIC_VALUE` (Ke et al. 2006 use
 #: S > 0.2 and V in [0.15, 0.95] for their hue count).
@@ -821,7 +821,7 @@ def color_features(image) -> dict[str, float]:
         out[f"color.names.{name}"] = float(frac)
 
     labels = a.segments
-    regions = region_statistics(a.at(SEGMENT_PIXELS).hsv, labels)  # same plane as px
+    regions = region_statistics(a.at(SEGMENT_PIXELS).hsv, labels)  # the labels' plane
     for key, value in itten_pair_contrasts(regions, *adjacent_region_pairs(labels)).items():
         out[f"color.itten.{key}"] = value
     h_mean, h_min = itten_harmony(regions)
