@@ -248,3 +248,21 @@ class TableWriter:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write a text file atomically (temporary file in the same folder, then rename)."""
+    path = os.fspath(path)
+    tmp = path + ".partial"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise AffectError(f"{path}: cannot write ({exc.strerror or exc})") from None

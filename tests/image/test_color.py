@@ -376,7 +376,7 @@ FLAT_AND_TINY = {
 
 def test_same_names_in_same_order_and_finite():
     reference = list(features(FLAT_AND_TINY["noise"]))
-    assert 35 <= len(reference) <= 50
+    assert 35 <= len(reference) <= 60
     assert all(n.startswith("color.") for n in reference)
     for name, img in FLAT_AND_TINY.items():
         f = features(img)
@@ -428,3 +428,33 @@ def test_real_photos_are_finite_and_plausible():
         assert 0.0 <= f["color.saturation.mean"] <= 1.0
         assert sum(f[f"color.names.{n}"] for n in COLOR_NAMES) == pytest.approx(1.0)
         assert f["color.itten.warm_area"] + f["color.itten.cold_area"] <= 1.0 + 1e-9
+
+
+# -- hue histogram and percentiles (added with schema image-1) -------------------------
+from affect_features.image.color import brightness_saturation_percentiles, hue_histogram
+
+
+def test_hue_histogram_known_answers():
+    red = np.zeros((4, 4, 3)); red[..., 1:] = 1.0; red[..., 0] = 0.0
+    h = hue_histogram(red)
+    assert h[0] == 1.0 and h[1:].sum() == 0.0
+    cyan_half_sat = np.zeros((4, 4, 3)); cyan_half_sat[..., 0] = 0.5
+    cyan_half_sat[..., 1] = 0.5; cyan_half_sat[..., 2] = 1.0
+    assert hue_histogram(cyan_half_sat)[6] == 0.5
+    grey = np.zeros((4, 4, 3)); grey[..., 2] = 0.5
+    assert hue_histogram(grey).sum() == 0.0
+    # hue 0.99 wraps into the red bin
+    wrap = red.copy(); wrap[..., 0] = 0.99
+    assert hue_histogram(wrap)[0] == 1.0
+
+
+def test_hue_histogram_sums_to_mean_saturation():
+    rng = np.random.default_rng(0)
+    hsv = rng.random((20, 30, 3))
+    assert np.isclose(hue_histogram(hsv).sum(), hsv[..., 1].mean())
+
+
+def test_percentiles_of_half_dark_image():
+    hsv = np.zeros((10, 10, 3)); hsv[:, 5:, 2] = 1.0; hsv[:, 5:, 1] = 0.8
+    v10, v90, s90 = brightness_saturation_percentiles(hsv)
+    assert (v10, v90) == (0.0, 1.0) and np.isclose(s90, 0.8)
