@@ -4,32 +4,59 @@
 :func:`map_files`: parallel over files with joblib worker processes, results yielded in
 input order as they complete (so memory stays bounded: nothing holds all vectors of a
 huge folder), per-file failures recorded with their reason instead of stopping the
-batch, and a progress bar with rate and ETA on stderr.
+batch, a time limit per file (so one pathological file cannot hang a batch; see
+:func:`map_files`), and a progress bar with rate and ETA on stderr.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .errors import AffectError
+from .errors import AffectError, ParameterError
 
-__all__ = ["Failure", "BatchSummary", "expand_paths", "map_files", "Progress",
-           "default_jobs"]
+__all__ = ["Failure", "printable_path", "BatchSummary", "expand_paths", "map_files",
+           "Progress", "default_jobs", "default_timeout", "FileTimeout", "time_limit",
+           "DEFAULT_TIMEOUT", "TIMEOUT_ENV"]
+
+#: Time limit per file in seconds, unless :data:`TIMEOUT_ENV` says otherwise. Far above
+#: what any file needs (about 0.1 s for a photo, 0.5 s for a track's 30-s window), so
+#: it only ever stops a hang.
+DEFAULT_TIMEOUT = 120.0
+#: Environment variable with the per-file time limit in seconds (``0``, ``none`` or
+#: ``off``: no limit).
+TIMEOUT_ENV = "AFFECT_FILE_TIMEOUT"
+
+
+def printable_path(path: str) -> str:
+    """`path` for a one-line message: characters that are not printable (a newline or
+    tab in a file name, the surrogate escapes that stand for bytes of a name that is
+    not UTF-8) are shown as Python escapes, e.g. ``new\\nline.jpg``, ``caf\\udce9.jpg``.
+    Printable names, including non-ASCII ones, are unchanged."""
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A file that could not be processed, and why (one line, no traceback)."""
+    """A file that could not be processed, and why (one line, no traceback).
+
+    ``str(failure)`` is ``"path: reason"`` on one line, whatever characters the file
+    name holds (see :func:`printable_path`).
+    """
 
     path: str
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{printable_path(self.path)}: {self.reason}"
 
 
 @dataclass
@@ -91,8 +118,122 @@ def expand_paths(paths: Iterable, extensions: Iterable[str] | None = None,
     return out
 
 
+def default_timeout() -> float | None:
+    """The per-file time limit in seconds from :data:`TIMEOUT_ENV`, else 120 s.
+
+    Returns None (no limit) for ``0``, a negative number, ``inf``, ``none`` or ``off``.
+
+    Raises
+    ------
+    ParameterError
+        If the variable is set to something else than a number or those words.
+    """
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    if raw.lower() in ("none", "off", "no"):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ParameterError(f"{TIMEOUT_ENV} must be a number of seconds (0 or 'none' "
+                             f"for no limit), got {raw!r}") from None
+    return _check_timeout(value)
+
+
+def _check_timeout(timeout) -> float | None:
+    """Validate a time limit: a positive finite number, or None for no limit."""
+    if timeout is None:
+        return None
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        raise ParameterError(f"timeout must be a number of seconds, got {timeout!r}") from None
+    if math.isnan(value):
+        raise ParameterError("timeout must be a number of seconds, got nan")
+    if value <= 0 or math.isinf(value):
+        return None
+    return value
+
+
+class FileTimeout(BaseException):
+    """Raised inside a call that exceeded its :func:`time_limit`.
+
+    A :class:`BaseException` (like :class:`KeyboardInterrupt`), so that the
+    ``except Exception`` clauses of the code being interrupted do not swallow it.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = float(seconds)
+        super().__init__(f"timed out after {self.seconds:g} s")
+
+    def __str__(self) -> str:
+        return f"timed out after {self.seconds:g} s"
+
+
+def _signals_usable() -> bool:
+    return (hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
+            and threading.current_thread() is threading.main_thread())
+
+
+class time_limit:
+    """Context manager: raise :class:`FileTimeout` in its body after `seconds`.
+
+    Implemented with ``setitimer(ITIMER_REAL)`` and ``SIGALRM``, so it works in the
+    main thread of a process: the CLI, a script, and joblib's loky workers (which run
+    their tasks in their main thread). Elsewhere (another thread, a platform without
+    ``SIGALRM`` such as Windows) and when the caller has armed a real-time timer of its
+    own (an enclosing limit, ``signal.alarm``), the body runs without this limit.
+    ``seconds=None`` means no limit.
+
+    The exception is raised when the interpreter next runs Python code: a single C
+    call that never returns (a blocking read of a pipe, say) is not interrupted. After
+    the first signal the timer repeats every second, so that code which catches the
+    exception and goes on is interrupted again.
+
+    Examples
+    --------
+    >>> import time
+    >>> try:
+    ...     with time_limit(0.05):
+    ...         time.sleep(1)
+    ... except FileTimeout as exc:
+    ...     print(exc)
+    timed out after 0.05 s
+    """
+
+    def __init__(self, seconds: float | None):
+        self.seconds = _check_timeout(seconds)
+        self._armed = False
+        self._previous = None
+
+    def _on_alarm(self, signum, frame):
+        if self._armed:
+            raise FileTimeout(self.seconds)
+
+    def __enter__(self):
+        if self.seconds is None or not _signals_usable():
+            return self
+        if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+            return self  # the caller's timer: leave it alone
+        self._previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        self._armed = True
+        signal.setitimer(signal.ITIMER_REAL, self.seconds, 1.0)
+        return self
+
+    def __exit__(self, *exc):
+        if self._armed:
+            self._armed = False  # a signal arriving from here on is ignored
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if self._previous is not None:
+                signal.signal(signal.SIGALRM, self._previous)
+        return False
+
+
 def _format_exception(exc: BaseException) -> str:
-    if isinstance(exc, AffectError):
+    if isinstance(exc, FileTimeout):
+        reason = str(exc)
+    elif isinstance(exc, AffectError):
         reason = getattr(exc, "reason", None) or str(exc)
     elif isinstance(exc, MemoryError):
         reason = "out of memory"
@@ -101,10 +242,13 @@ def _format_exception(exc: BaseException) -> str:
     return " ".join(str(reason).split())  # one line
 
 
-def _call(func: Callable, path: str):
-    """Run `func(path)` in a worker; never raise (but for interrupts)."""
+def _call(func: Callable, path: str, timeout: float | None = None):
+    """Run `func(path)` in a worker within `timeout` seconds; never raise (but for
+    interrupts)."""
     try:
-        return True, func(path)
+        with time_limit(timeout):
+            value = func(path)
+        return True, value
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - any failure is one file's failure
@@ -112,7 +256,8 @@ def _call(func: Callable, path: str):
 
 
 def map_files(func: Callable, paths: Sequence[str], *, n_jobs: int = 1,
-              progress: "Progress | None" = None) -> Iterator[tuple[str, object]]:
+              progress: "Progress | None" = None, timeout: float | None = None
+              ) -> Iterator[tuple[str, object]]:
     """Apply ``func(path)`` to every path; yield ``(path, result_or_Failure)`` in order.
 
     Parameters
@@ -126,22 +271,40 @@ def map_files(func: Callable, paths: Sequence[str], *, n_jobs: int = 1,
         -1 or 0 means all cores.
     progress : Progress, optional
         Advanced once per file.
+    timeout : float, optional
+        Time limit per file in seconds: a file that takes longer becomes
+        ``Failure(path, "timed out after N s")`` and the batch goes on. None (default)
+        takes it from the environment variable ``AFFECT_FILE_TIMEOUT``, else 120 s;
+        0 or ``inf`` (or ``AFFECT_FILE_TIMEOUT=0`` / ``none``) means no limit. Enforced
+        with ``SIGALRM`` in the process running the call (see :class:`time_limit` for
+        where that is not possible and what it cannot interrupt).
 
     Yields
     ------
     path, result : str, object or Failure
+
+    Raises
+    ------
+    ParameterError
+        At the call (not at the first item) if `timeout` or ``AFFECT_FILE_TIMEOUT``
+        is not a number of seconds.
     """
+    timeout = default_timeout() if timeout is None else _check_timeout(timeout)
+    return _map_files(func, paths, n_jobs, progress, timeout)
+
+
+def _map_files(func, paths, n_jobs, progress, timeout):
     if n_jobs is None or n_jobs <= 0:
         n_jobs = default_jobs()
     n_jobs = min(n_jobs, max(1, len(paths)))
     if n_jobs == 1:
-        results: Iterable = (_call(func, p) for p in paths)
+        results: Iterable = (_call(func, p, timeout) for p in paths)
     else:
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=n_jobs, return_as="generator",
                            pre_dispatch=f"{4 * n_jobs}", batch_size=1)(
-            delayed(_call)(func, p) for p in paths)
+            delayed(_call)(func, p, timeout) for p in paths)
     for path, (ok, value) in zip(paths, results):
         if progress is not None:
             progress.update(1, failed=not ok)

@@ -49,7 +49,7 @@ def _audio_worker(path: str, groups=None, offset=None, duration=None):
 
 
 def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
-                   progress, overwrite, label) -> int:
+                   progress, overwrite, label, timeout=None) -> int:
     """Shared body of ``extract-image`` and ``extract-audio``."""
     from .batch import BatchSummary, Progress, expand_paths, map_files
     from .output import TableWriter
@@ -65,7 +65,8 @@ def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
         _err(f"resuming: {summary.n_skipped} file(s) already in {output}")
     bar = Progress(len(todo), label=label, enabled=progress)
     try:
-        for path, res in map_files(worker, todo, n_jobs=jobs, progress=bar):
+        for path, res in map_files(worker, todo, n_jobs=jobs, progress=bar,
+                                   timeout=timeout):
             if hasattr(res, "reason"):
                 summary.failures.append(res)
                 if bar.enabled:
@@ -101,6 +102,10 @@ _common_extract_options = [
                  help="Progress bar on stderr (default: when stderr is a terminal)."),
     click.option("--overwrite", is_flag=True,
                  help="Start afresh instead of resuming an existing output."),
+    click.option("--timeout", type=float, default=None, metavar="SECONDS",
+                 help="Time limit per file; a file taking longer is reported as failed "
+                      "and the batch goes on (default: $AFFECT_FILE_TIMEOUT, else 120; "
+                      "0: no limit)."),
 ]
 
 
@@ -118,7 +123,7 @@ def cli():
 
 @cli.command("extract-image")
 @_extract_options
-def extract_image(paths, output, jobs, groups, progress, overwrite):
+def extract_image(paths, output, jobs, groups, progress, overwrite, timeout):
     """Image affect features (Machajdik & Hanbury 2010) of files or folders.
 
     One row per image: path, then the named features.
@@ -131,7 +136,7 @@ def extract_image(paths, output, jobs, groups, progress, overwrite):
     sys.exit(run_extraction(
         paths, worker=partial(_image_worker, groups=groups), names=names,
         schema=IMAGE_SCHEMA, extensions=IMAGE_EXTENSIONS, output=output, jobs=jobs,
-        progress=progress, overwrite=overwrite, label="images "))
+        progress=progress, overwrite=overwrite, label="images ", timeout=timeout))
 
 
 @cli.command("extract-audio")
@@ -140,7 +145,8 @@ def extract_image(paths, output, jobs, groups, progress, overwrite):
               help="Start of the analysis window in seconds (default: centred).")
 @click.option("--duration", type=float, default=None,
               help="Length of the analysis window in seconds.")
-def extract_audio(paths, output, jobs, groups, progress, overwrite, offset, duration):
+def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, offset,
+                  duration):
     """Audio descriptors (timbre, spectral, dynamics, rhythm, tonal) of files or folders."""
     from .audio import AUDIO_SCHEMA, audio_feature_names
     from .audio.decode import AUDIO_EXTENSIONS
@@ -151,7 +157,8 @@ def extract_audio(paths, output, jobs, groups, progress, overwrite, offset, dura
         paths, worker=partial(_audio_worker, groups=groups, offset=offset,
                               duration=duration),
         names=names, schema=AUDIO_SCHEMA, extensions=AUDIO_EXTENSIONS, output=output,
-        jobs=jobs, progress=progress, overwrite=overwrite, label="audio "))
+        jobs=jobs, progress=progress, overwrite=overwrite, label="audio ",
+        timeout=timeout))
 
 
 

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import sys
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -110,7 +111,7 @@ def read_table(path: str, *, tolerant: bool = False, fmt: str | None = None):
                         np.asarray(z["X"], dtype=np.float64))
         reader = _read_csv if fmt == "csv" else _read_jsonl
         names, paths, rows = reader(path, tolerant=tolerant)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise AffectError(f"{path}: cannot read feature table ({exc})") from None
     X = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(names))
     return names, paths, X
@@ -179,13 +180,18 @@ class TableWriter:
             if self.format == "npz":
                 self._fh = None
             else:
-                self._fh = open(self.partial, "w", newline="", encoding="utf-8",
+                # Rows recovered from an old .partial are copied into a fresh temporary
+                # file that then replaces it, so a failure here loses none of them.
+                tmp = self.partial + ".tmp"
+                self._fh = open(tmp, "w", newline="", encoding="utf-8",
                                 errors="surrogateescape")
                 self._start_text()
+            for p, x in zip(old_paths, old_X if old_X is not None else []):
+                self._write(p, x)
+            if self._fh is not None:
+                os.replace(tmp, self.partial)
         except OSError as exc:
             raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
-        for p, x in zip(old_paths, old_X if old_X is not None else []):
-            self._write(p, x)
         self.n_written = 0
 
     def _start_text(self) -> None:
@@ -211,7 +217,13 @@ class TableWriter:
 
     def write(self, path: str, vector) -> None:
         """Append one row."""
-        self._write(os.fspath(path) if not isinstance(path, str) else path, vector)
+        try:
+            self._write(os.fspath(path) if not isinstance(path, str) else path, vector)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise AffectError(f"{self.path or '<stdout>'}: cannot write "
+                              f"({exc.strerror or exc})") from None
         self.n_written += 1
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from .decode import load_image
+from .decode import grey_to_rgb, load_image_planes
 
 __all__ = ["ImageAnalysis", "crop_uniform_borders", "resize_to_pixels", "rgb_to_hsv",
            "ANALYSIS_PIXELS", "SEGMENT_PIXELS"]
@@ -161,11 +161,13 @@ class ImageAnalysis:
             self.crop_box = (0, _rgb.shape[0], 0, _rgb.shape[1])
             self.source_shape = _rgb.shape[:2]
         else:
-            u8 = load_image(source, draft_pixels=pixels)
+            # grey images stay one plane until resized: a third of the memory for a
+            # large scan, and the same pixels (the resize treats channels alike)
+            u8 = load_image_planes(source, draft_pixels=pixels)
             self.source_shape = u8.shape[:2]
             if pixels is not None:
                 u8 = resize_to_pixels(u8, pixels)
-            rgb = u8.astype(np.float32) / 255.0
+            rgb = grey_to_rgb(u8).astype(np.float32) / 255.0
             if crop_borders:
                 rgb, self.crop_box = crop_uniform_borders(rgb)
             else:

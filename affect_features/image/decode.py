@@ -4,6 +4,15 @@ Everything the image wing computes starts from :func:`load_image`, which turns a
 an array into an ``(H, W, 3)`` ``uint8`` RGB array, whatever the source: JPEG, PNG
 (palette, alpha, 16-bit, 1-bit), BMP, TIFF, WebP, GIF (first frame), grey and CMYK
 JPEGs, with the EXIF orientation applied. Transparent pixels are composited onto white.
+:func:`load_image_planes` is the same but keeps grey images as one plane, for callers
+that resize first (a third of the memory for a large grey scan).
+
+Hostile files fail with a :class:`~affect_features.errors.DecodeError` naming the file:
+empty files (and FIFOs and devices, whose size is 0, which are never read), truncated
+or unrecognised data, images whose header declares more than :data:`MAX_IMAGE_PIXELS`
+(refused before decoding), and any decoder exception. The memory of a legal image is
+about its decoded size: 16-bit and float images are converted without float64 copies of
+the whole image.
 """
 
 from __future__ import annotations
@@ -16,11 +25,16 @@ import numpy as np
 
 from ..errors import DecodeError, ParameterError
 
-__all__ = ["load_image", "as_rgb_uint8", "MAX_IMAGE_PIXELS", "IMAGE_EXTENSIONS"]
+__all__ = ["load_image", "load_image_planes", "as_rgb_uint8", "grey_to_rgb",
+           "MAX_IMAGE_PIXELS", "IMAGE_EXTENSIONS"]
 
 #: Images whose header declares more pixels than this are refused before decoding
 #: (decompression bombs). 100 megapixels is larger than any camera photo.
 MAX_IMAGE_PIXELS = 100_000_000
+
+# EXIF orientation tag and the values that mean "turn or mirror before display".
+_EXIF_ORIENTATION = 0x0112
+_TURNED = frozenset({2, 3, 4, 5, 6, 7, 8})
 
 IMAGE_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm",
@@ -40,6 +54,23 @@ def as_rgb_uint8(image) -> np.ndarray:
     Returns
     -------
     rgb : ndarray of uint8, shape (H, W, 3)
+    """
+    return grey_to_rgb(_as_uint8(image))
+
+
+def grey_to_rgb(u8: np.ndarray) -> np.ndarray:
+    """``(H, W)`` grey to ``(H, W, 3)`` by repeating it; RGB is returned contiguous."""
+    if u8.ndim == 2:
+        u8 = np.repeat(u8[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(u8)
+
+
+def _as_uint8(image) -> np.ndarray:
+    """As :func:`as_rgb_uint8`, but a grey image stays one ``(H, W)`` plane.
+
+    Grey images are kept single-plane until they have been resized: a 100-megapixel
+    grey or bilevel scan then needs 100 MB instead of 300 MB (the resize treats each
+    channel alike, so the result is the same, bit for bit).
     """
     arr = np.asarray(image)
     if arr.ndim == 3 and arr.shape[2] == 1:
@@ -65,31 +96,57 @@ def as_rgb_uint8(image) -> np.ndarray:
         raise ParameterError(f"unsupported image dtype {arr.dtype}")
     if f is not None:
         arr = np.round(np.asarray(f) * 255.0).astype(np.uint8)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    elif arr.shape[2] == 4:
+    if arr.ndim == 3 and arr.shape[2] == 4:
         alpha = arr[:, :, 3:4].astype(np.float32) / 255.0
         arr = np.round(arr[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
     return np.ascontiguousarray(arr)
 
 
+def _unit_to_uint8(f) -> np.ndarray:
+    """Floats in [0, 1] (clipped) to uint8, exactly as :func:`as_rgb_uint8` does."""
+    f = np.clip(np.asarray(f).astype(np.float32), 0.0, 1.0)
+    return np.round(f * 255.0).astype(np.uint8)
+
+
+_LEVEL_TABLES: dict[int, np.ndarray] = {}
+
+
+def _levels_to_uint8(a: np.ndarray, top: int) -> np.ndarray:
+    """Integer levels ``0..top`` to uint8 through a lookup table.
+
+    Gives what ``as_rgb_uint8(a / top)`` gives, without its float64 and float32
+    copies of the image: 100 MB for a 100-megapixel 16-bit scan instead of 2.5 GB.
+    """
+    table = _LEVEL_TABLES.get(top)
+    if table is None:
+        table = _LEVEL_TABLES[top] = _unit_to_uint8(np.arange(top + 1) / float(top))
+    return table[a]
+
+
 def _pil_to_array(im) -> np.ndarray:
-    """Convert an opened PIL image (any mode) to uint8 RGB, keeping 16-bit precision
-    until the final rounding and compositing transparency onto white."""
+    """Convert an opened PIL image (any mode) to uint8, ``(H, W)`` grey or
+    ``(H, W, 3)`` RGB, keeping 16-bit precision until the final rounding and
+    compositing transparency onto white."""
     mode = im.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return _levels_to_uint8(np.asarray(im), 65535)
+    if mode == "I":
         a = np.asarray(im)
-        if mode == "I":
-            hi = 65535.0 if a.max(initial=0) > 255 else 255.0
-            a = np.clip(a, 0, hi) / hi
-        else:
-            a = a.astype(np.float64) / 65535.0
-        return as_rgb_uint8(a)
+        top = 65535 if a.max(initial=0) > 255 else 255
+        return _levels_to_uint8(np.clip(a, 0, top), top)
     if mode == "F":
-        a = np.asarray(im, dtype=np.float64)
-        hi = a.max(initial=0.0)
-        a = a / hi if hi > 1.0 else a
-        return as_rgb_uint8(np.clip(np.nan_to_num(a), 0.0, 1.0))
+        # Scaled by the largest finite value; NaN and -inf are black, +inf is white
+        # (one non-finite pixel must not blacken the whole image). Converted a block
+        # of rows at a time, which bounds the float64 temporaries.
+        a = np.asarray(im)
+        hi = float(a.max(initial=0.0, where=np.isfinite(a)))
+        out = np.empty(a.shape, np.uint8)
+        step = max(1, (1 << 20) // max(1, a.shape[1]))
+        for r in range(0, a.shape[0], step):
+            block = np.nan_to_num(a[r:r + step].astype(np.float64), nan=0.0,
+                                  posinf=max(hi, 1.0), neginf=0.0)
+            out[r:r + step] = _unit_to_uint8(block / hi if hi > 1.0 else block)
+        return out
     if mode == "P":
         im = im.convert("RGBA")
     elif mode in ("LA", "PA", "RGBa", "La"):
@@ -98,7 +155,7 @@ def _pil_to_array(im) -> np.ndarray:
         im = im.convert("L")
     elif mode not in ("RGB", "RGBA", "L"):
         im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
-    return as_rgb_uint8(np.asarray(im))
+    return _as_uint8(np.asarray(im))
 
 
 def load_image(source, *, max_pixels: int = MAX_IMAGE_PIXELS, draft_pixels: int | None = None):
@@ -106,8 +163,9 @@ def load_image(source, *, max_pixels: int = MAX_IMAGE_PIXELS, draft_pixels: int 
 
     Parameters
     ----------
-    source : str, os.PathLike or ndarray
-        A path to an image file, or an image array (see :func:`as_rgb_uint8`).
+    source : str, bytes, os.PathLike or ndarray
+        A path to an image file (bytes paths, e.g. names that are not UTF-8, are
+        decoded with :func:`os.fsdecode`), or an image array (see :func:`as_rgb_uint8`).
     max_pixels : int, optional
         Files whose header declares more pixels are refused before decoding.
     draft_pixels : int, optional
@@ -124,8 +182,22 @@ def load_image(source, *, max_pixels: int = MAX_IMAGE_PIXELS, draft_pixels: int 
     DecodeError
         If the file is missing, empty, truncated, not an image, or too large.
     """
+    return grey_to_rgb(load_image_planes(source, max_pixels=max_pixels,
+                                         draft_pixels=draft_pixels))
+
+
+def load_image_planes(source, *, max_pixels: int = MAX_IMAGE_PIXELS,
+                      draft_pixels: int | None = None) -> np.ndarray:
+    """As :func:`load_image`, but grey images are returned as one ``(H, W)`` plane.
+
+    For callers that resize before analysing (:class:`~.analysis.ImageAnalysis`):
+    resizing the grey plane and then repeating it gives the same pixels as resizing
+    the repeated image, with a third of the memory.
+    """
+    if isinstance(source, bytes):
+        source = os.fsdecode(source)  # as open() does; names need not be UTF-8
     if not isinstance(source, (str, os.PathLike)):
-        return as_rgb_uint8(source)
+        return _as_uint8(source)
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(source)
@@ -148,13 +220,16 @@ def load_image(source, *, max_pixels: int = MAX_IMAGE_PIXELS, draft_pixels: int 
                     raise DecodeError(
                         path, f"image too large: {w}x{h} pixels declared, limit is "
                               f"{max_pixels} (possible decompression bomb)")
-                if getattr(im, "n_frames", 1) > 1:
-                    im.seek(0)
+                if im.tell() != 0:  # animations: the first frame (not im.n_frames,
+                    im.seek(0)      # which parses every frame of a GIF)
                 if draft_pixels and im.format == "JPEG" and w * h > 4 * draft_pixels:
                     scale = int(np.sqrt(w * h / draft_pixels))
                     im.draft("RGB", (max(1, w // scale), max(1, h // scale)))
                 im.load()
-                im = ImageOps.exif_transpose(im)
+                # exif_transpose copies the whole image even when there is nothing to
+                # turn (orientation 1 or none): only call it when there is
+                if im.getexif().get(_EXIF_ORIENTATION, 1) in _TURNED:
+                    im = ImageOps.exif_transpose(im)
                 return _pil_to_array(im)
     except DecodeError:
         raise
@@ -163,9 +238,16 @@ def load_image(source, *, max_pixels: int = MAX_IMAGE_PIXELS, draft_pixels: int 
     except Image.DecompressionBombError as exc:
         raise DecodeError(path, f"image too large ({exc})") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        msg = str(exc) or type(exc).__name__
+        # an OSError from the file system (permission denied, I/O error) gives its
+        # plain reason, not "[Errno 13] ... '<the path again>'"
+        msg = (getattr(exc, "strerror", None) if isinstance(exc, OSError) else None) \
+            or str(exc) or type(exc).__name__
         if "truncated" in msg.lower():
             msg = "truncated image data"
         raise DecodeError(path, msg) from None
     except MemoryError:
         raise DecodeError(path, "not enough memory to decode") from None
+    except Exception as exc:  # noqa: BLE001 - a decoder bug on a crafted file is
+        # still this file's decoding failure, reported as such (one line)
+        msg = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise DecodeError(path, f"cannot decode ({msg})") from None
