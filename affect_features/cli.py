@@ -19,6 +19,7 @@ import sys
 from functools import partial
 
 import click
+import numpy as np
 
 from . import __version__
 from .errors import AffectError
@@ -288,7 +289,9 @@ def _parse_weights(value: str):
 @click.option("--model", type=click.Path(), default=None, help="Image model.")
 @click.option("--weights", default="1,1,1", show_default=True,
               help="Per-axis weights of valence,arousal,dominance in the distance.")
-def match_cmd(photos, library, top_k, fmt, explain, model, weights):
+@click.option("--no-align", is_flag=True,
+              help="Match the photo's raw point, not its point on the songs' scale.")
+def match_cmd(photos, library, top_k, fmt, explain, model, weights, no_align):
     """Songs that feel like each photo: its point, quadrant, mood and nearest songs."""
     import json as _json
 
@@ -318,7 +321,7 @@ def match_cmd(photos, library, top_k, fmt, explain, model, weights):
     for photo in files:
         try:
             res = match(photo, lib, k=top_k, model=m, weights=w,
-                        explain_top=8 if explain else 0)
+                        explain_top=8 if explain else 0, align=not no_align)
         except AffectError as exc:
             failures.append(exc)
             _err(f"error: {exc}")
@@ -338,6 +341,10 @@ def match_cmd(photos, library, top_k, fmt, explain, model, weights):
             v, a, d = p.point
             click.echo(f"{p.path}\n  point  valence {v:+.2f}  arousal {a:+.2f}  "
                        f"dominance {d:+.2f}   {p.quadrant}, feels '{p.mood_word}'")
+            if p.match_point is not None and not np.allclose(p.match_point, p.point):
+                mv, ma, md = p.match_point
+                click.echo(f"  on the songs' scale: valence {mv:+.2f}  arousal {ma:+.2f}  "
+                           f"dominance {md:+.2f}")
             for rank, s in enumerate(res.songs, 1):
                 who = " - ".join(x for x in (s.get("artist"), s.get("title")) if x)
                 who = who or s.get("path") or str(s.get("source_id"))

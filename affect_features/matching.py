@@ -16,7 +16,7 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = ["Prediction", "Match", "predict_image", "predict_audio", "match", "explain",
-           "open_library"]
+           "open_library", "alignment"]
 
 AXES = ("valence", "arousal", "dominance")
 
@@ -30,11 +30,15 @@ class Prediction:
     quadrant: str                # Russell quadrant Q1..Q4
     mood_word: str               # nearest mood word of the lexicon
     features: object = field(default=None, repr=False)  # the FeatureVector used
+    match_point: np.ndarray | None = None  # the point on the library's scale (match)
 
     def as_dict(self) -> dict:
         v, a, d = (float(x) for x in self.point)
-        return {"path": self.path, "valence": v, "arousal": a, "dominance": d,
-                "quadrant": self.quadrant, "mood": self.mood_word}
+        out = {"path": self.path, "valence": v, "arousal": a, "dominance": d,
+               "quadrant": self.quadrant, "mood": self.mood_word}
+        if self.match_point is not None:
+            out["match_point"] = [float(x) for x in self.match_point]
+        return out
 
 
 @dataclass
@@ -89,8 +93,10 @@ def predict_image(source, *, model=None) -> Prediction:
     return _describe(path, m.predict(feats), feats)
 
 
-def predict_audio(source, *, model=None, offset=None, duration=None) -> Prediction:
-    """The emotion-space point of a song (path, signal array or FeatureVector)."""
+def predict_audio(source, *, sr=None, model=None, offset=None, duration=None
+                  ) -> Prediction:
+    """The emotion-space point of a song (path, signal array with its `sr`, or
+    FeatureVector)."""
     from .audio import extract_audio_features
     from .features import FeatureVector
 
@@ -98,7 +104,7 @@ def predict_audio(source, *, model=None, offset=None, duration=None) -> Predicti
     if isinstance(source, FeatureVector):
         feats = source
     else:
-        feats = extract_audio_features(source, offset=offset, duration=duration)
+        feats = extract_audio_features(source, sr=sr, offset=offset, duration=duration)
     path = source if isinstance(source, (str,)) or hasattr(source, "__fspath__") else "<array>"
     return _describe(path, m.predict(feats), feats)
 
@@ -156,8 +162,39 @@ def explain(features, model, *, top: int = 5) -> list[dict]:
             for i in order]
 
 
+#: A library needs at least this many songs for its spread to be trusted in
+#: :func:`alignment`.
+MIN_ALIGN_SONGS = 10
+
+
+def alignment(model, song_points) -> np.ndarray:
+    """Per-axis factors that put a photo's point on the scale of a library's songs.
+
+    Each regressor shrinks its predictions towards the mean by how unsure it is, and the
+    two modalities shrink differently: out of fold, the default image model's arousal
+    predictions spread 0.03 while the songs' spread 0.15, so without correction a
+    photo's arousal hardly counts in the distance. Multiplying the photo's point by
+    ``std(song points) / std(photo model's out-of-fold predictions)`` per axis matches
+    the two spreads (variance matching; the origin, neutral, stays fixed). Both spreads
+    are label-free: the model's is stored in its card at training time
+    (``prediction_std``), the library's is measured on its points.
+
+    Returns ones (no change) when the card has no spread or the library has fewer
+    than :data:`MIN_ALIGN_SONGS` songs.
+    """
+    pts = np.asarray(song_points, dtype=np.float64).reshape(-1, 3)
+    model_std = np.asarray(model.card.get("prediction_std") or [0, 0, 0], dtype=np.float64)
+    if len(pts) < MIN_ALIGN_SONGS or model_std.shape != (3,):
+        return np.ones(3)
+    song_std = pts.std(axis=0)
+    ok = (model_std > 1e-6) & (song_std > 1e-6)
+    out = np.ones(3)
+    out[ok] = song_std[ok] / model_std[ok]
+    return out
+
+
 def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0),
-          explain_top: int = 0) -> Match:
+          explain_top: int = 0, align: bool = True) -> Match:
     """The `k` songs whose points are nearest to a photo's.
 
     Parameters
@@ -174,6 +211,9 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
         Per-axis weights of the distance; ``(1, 1, 0)`` ignores dominance.
     explain_top : int
         If > 0, also list that many features that moved the photo's point most.
+    align : bool
+        Put the photo's point on the scale of the library's songs before measuring
+        distances (:func:`alignment`); the point used is ``Match.photo.match_point``.
 
     Returns
     -------
@@ -182,6 +222,8 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     m = _model(model, "image")
     pred = predict_image(photo, model=m)
     lib = open_library(library)
-    songs = lib.nearest(pred.point, k=k, weights=weights)
+    factors = alignment(m, lib.points()[1]) if align else np.ones(3)
+    pred.match_point = np.clip(pred.point * factors, -1.0, 1.0)
+    songs = lib.nearest(pred.match_point, k=k, weights=weights)
     expl = explain(pred.features, m, top=explain_top) if explain_top else None
     return Match(photo=pred, songs=songs, explanation=expl)

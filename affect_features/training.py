@@ -169,6 +169,10 @@ def train_from_specs(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
                         names=data.names, schema=data.schema, modality=modality,
                         n_seeds=n_seeds, cv=cv, random_state=random_state,
                         groups=data.groups, training_sets=data.sets, metrics=metrics)
+    if cv_result is not None:
+        # The spread of out-of-fold predictions, for matching.alignment (label-free).
+        model.card["prediction_std"] = [
+            float(x) for x in np.asarray(cv_result["mlp"]["predictions"]).std(axis=0)]
     return model, data, cv_result
 
 
@@ -252,8 +256,17 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
         adata, apts = pts["audio"]
         report["matching"] = evaluate_matching(ipts, idata.quadrants, apts,
                                                adata.quadrants, k=10)
-        report["matching"]["labels"] = "russell quadrants (photo: of its ratings or "\
-                                       "label; song: its label)"
+        # As `affect match` does: the photos' points on the songs' scale (variance
+        # matching of the two sets of predictions; label-free, see matching.alignment).
+        i_std, a_std = ipts.std(axis=0), apts.std(axis=0)
+        factors = np.where((i_std > 1e-6) & (a_std > 1e-6),
+                           a_std / np.maximum(i_std, 1e-6), 1.0)
+        report["matching_aligned"] = evaluate_matching(
+            np.clip(ipts * factors, -1, 1), idata.quadrants, apts, adata.quadrants, k=10)
+        report["matching_aligned"]["factors"] = [float(x) for x in factors]
+        for key in ("matching", "matching_aligned"):
+            report[key]["labels"] = ("russell quadrants (photo: of its ratings or label; "
+                                     "song: its label)")
     if plot:
         plot_plane(plot, pts)
     return report

@@ -68,6 +68,16 @@ def main(argv=None):
                             os.path.join(PKG_DATA, "catalogue_4q.csv"), args.data)
 
 
+def fix_mojibake(text: str) -> str:
+    """Undo UTF-8 text decoded once as Latin-1 ("MaÃ±ana" -> "Mañana"), as in 33 rows
+    of the 4Q metadata; text that does not round-trip is returned unchanged."""
+    try:
+        fixed = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return fixed
+
+
 def write_catalogue(data, oof_points, path, data_root):
     """The shipped catalogue: one row per 4Q song, with its out-of-fold point."""
     from affect_features.datasets import load_dataset
@@ -81,8 +91,8 @@ def write_catalogue(data, oof_points, path, data_root):
                     "dominance"])
         for p, point in zip(data.paths, np.asarray(oof_points)):
             i = by_path[p]
-            w.writerow([ds.extra["song_ids"][i], ds.extra["artists"][i],
-                        ds.extra["titles"][i], ds.labels[i],
+            w.writerow([ds.extra["song_ids"][i], fix_mojibake(ds.extra["artists"][i]),
+                        fix_mojibake(ds.extra["titles"][i]), ds.labels[i],
                         *(f"{x:.4f}" for x in point)])
     os.replace(tmp, path)
 

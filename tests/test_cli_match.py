@@ -40,7 +40,7 @@ def test_match_default_catalogue_returns_k_songs(photo):
     assert out["quadrant"] in {"Q1", "Q2", "Q3", "Q4"} and out["mood"]
     # the distance is the Euclidean distance between the two points
     s = out["songs"][0]
-    p = np.array([out["valence"], out["arousal"], out["dominance"]])
+    p = np.array(out["match_point"])
     q = np.array([s["valence"], s["arousal"], s["dominance"]])
     assert abs(np.linalg.norm(p - q) - s["distance"]) < 1e-6
 

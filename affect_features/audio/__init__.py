@@ -18,6 +18,11 @@ The ordered names are the ``audio-1`` schema (``affect_features/schemas/audio-1.
 every vector has exactly these names in this order, and every value is finite, for
 any valid input including silence and clips shorter than one frame.
 
+The descriptors and the analysis they share are librosa's definitions (tested equal
+to librosa), computed without importing librosa: a 30-s clip takes 80 to 100 ms on one
+core, decoding included, 300 to 370 times faster than real time on a shared 2-core
+machine (``benchmarks/bench_audio.py``).
+
 Example
 -------
 >>> import numpy as np
@@ -31,11 +36,6 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["AUDIO_SCHEMA", "AUDIO_GROUPS", "audio_feature_names", "AudioFeatures",
-           "extract_audio_features", "extract_from_analysis", "AudioFeatureExtractor",
-           "AudioAnalysis", "load_audio", "read_tags", "DEFAULT_MAX_DURATION"]
-
-
 import numpy as np
 
 from ..errors import ParameterError, SchemaError
@@ -47,6 +47,10 @@ from .rhythm import rhythm_features
 from .spectral import spectral_features
 from .timbre import timbre_features
 from .tonal import tonal_features
+
+__all__ = ["AUDIO_SCHEMA", "AUDIO_GROUPS", "audio_feature_names", "AudioFeatures",
+           "extract_audio_features", "extract_from_analysis", "AudioFeatureExtractor",
+           "AudioAnalysis", "load_audio", "read_tags", "DEFAULT_MAX_DURATION"]
 
 #: Version of the audio feature schema (names and order, and their definitions).
 AUDIO_SCHEMA = "audio-1"
