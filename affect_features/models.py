@@ -51,7 +51,6 @@ import json
 import math
 import os
 import platform
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -166,31 +165,10 @@ def _npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
 
 
 def _atomic_write(path: str, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and ``os.replace``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        # mkstemp creates 0600; a model or cache is an ordinary readable file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise ModelError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
+    """Write `data` atomically; failures are :class:`ModelError`."""
+    from .output import atomic_write_bytes
+
+    atomic_write_bytes(path, data, error=ModelError)
 
 
 def _model_paths(path) -> tuple[str, str]:

@@ -262,19 +262,43 @@ class TableWriter:
         return False
 
 
-def atomic_write_text(path: str, text: str) -> None:
-    """Write a text file atomically (temporary file in the same folder, then rename)."""
+
+def atomic_write_bytes(path, data: bytes, *, error=AffectError) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and ``os.replace``.
+
+    The one atomic writer for the package's files (models, caches, reports): a reader
+    sees the old file or the new one, never half of one. Failures raise `error` with a
+    one-line message naming the file; the temporary file is removed.
+    """
+    import tempfile
+
     path = os.fspath(path)
-    tmp = path + ".partial"
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        # mkstemp creates 0600; the result is an ordinary readable file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise AffectError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        if isinstance(exc, OSError):
+            raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write a text file atomically (UTF-8); see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"))
