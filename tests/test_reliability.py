@@ -1145,7 +1145,7 @@ def test_full_disk_keeps_the_previous_output(two_photos, tmp_path, fmt, overwrit
 
 def test_dev_full_as_partial_keeps_the_previous_output(two_photos, tmp_path, affect_main):
     """Writing into a device that is always full (``/dev/full``, linked in place of the
-    ``.partial``): a one-line error, exit 2, and the previous output is untouched."""
+    ``.partial`` files): a one-line error, exit 2, and the previous output is untouched."""
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full")
     out = tmp_path / "out.csv"
@@ -1153,7 +1153,10 @@ def test_dev_full_as_partial_keeps_the_previous_output(two_photos, tmp_path, aff
                                 "--jobs", "1", "--groups", "color"])
     assert code == 0, err
     before = out.read_bytes()
+    # the writer starts in "<out>.partial.tmp" (then renamed to "<out>.partial"): link
+    # both to the full device
     os.symlink("/dev/full", str(out) + ".partial")
+    os.symlink("/dev/full", str(out) + ".partial.tmp")
     code, _, stderr = affect_main(["extract-image", two_photos, "-o", out, "--jobs", "1",
                                    "--groups", "color", "--overwrite"])
     assert code == 2, stderr

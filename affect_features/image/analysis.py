@@ -114,23 +114,24 @@ def rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
     """Convert RGB in [0, 1] to HSV (hue in turns [0, 1), S and V in [0, 1]).
 
     The hexcone model of Smith (1978): ``V = max``, ``S = (max - min) / max`` (0 for
-    black), hue from the position of the largest channel. Exact for pure colours
-    (red has hue 0 and saturation 1), unlike single-precision library conversions.
+    black), hue from the position of the largest channel. Hue comes from OpenCV's
+    vectorised conversion; S and V are computed here, exactly, so that pure colours
+    have saturation exactly 1 (OpenCV's single-precision reciprocal gives 0.9999999).
     """
     rgb = np.asarray(rgb, dtype=np.float32)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    shape = rgb.shape
+    flat = np.ascontiguousarray(rgb.reshape(-1, 1, 3))
+    h = cv2.cvtColor(flat, cv2.COLOR_RGB2HSV)[:, 0, 0]  # degrees in [0, 360)
+    h *= np.float32(1.0 / 360.0)
+    h[h >= 1.0] = 0.0
+    r, g, b = flat[:, 0, 0], flat[:, 0, 1], flat[:, 0, 2]
     # Elementwise max/min of three planes: about twice as fast as a reduction over
     # the last (length-3) axis.
     v = np.maximum(np.maximum(r, g), b)
     c = v - np.minimum(np.minimum(r, g), b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.where(v > 0, c / np.where(v > 0, v, 1), 0).astype(np.float32)
-        cs = np.where(c > 0, c, 1)
-        h = np.where(v == r, ((g - b) / cs) % 6.0,
-                     np.where(v == g, (b - r) / cs + 2.0, (r - g) / cs + 4.0))
-    h = np.where(c > 0, h / 6.0, 0.0).astype(np.float32)
-    h[h >= 1.0] = 0.0
-    return np.stack([h, s, v], axis=-1)
+    s = np.zeros_like(v)
+    np.divide(c, v, out=s, where=v > 0)
+    return np.stack([h, s, v], axis=-1).reshape(shape)
 
 
 class ImageAnalysis:
