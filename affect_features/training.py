@@ -172,7 +172,7 @@ def train_from_specs(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
     if cv_result is not None:
         # The spread of out-of-fold predictions, for matching.alignment (label-free).
         model.card["prediction_std"] = [
-            float(x) for x in np.asarray(cv_result["mlp"]["predictions"]).std(axis=0)]
+            float(x) for x in np.nan_to_num(cv_result["mlp"]["predictions"]).std(axis=0)]
     return model, data, cv_result
 
 
@@ -242,9 +242,12 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
                        "n_failed": len(data.failures)}
         if folds:
             cvres = cross_validated_points(data, cv=folds, random_state=random_state)
+            # An axis a set does not rate (NaN out of fold) is predicted neutral, as
+            # EmotionModel.predict does for an axis it did not learn.
             for kind in ("mlp", "ridge"):
-                entry[kind] = _modality_report(data, cvres[kind]["predictions"])
-            points = cvres["mlp"]["predictions"]
+                entry[kind] = _modality_report(
+                    data, np.nan_to_num(cvres[kind]["predictions"]))
+            points = np.nan_to_num(cvres["mlp"]["predictions"])
         else:
             m = (EmotionModel.load(model) if model else EmotionModel.default(modality))
             points = m.predict(data.X, schema=data.schema, names=data.names)
