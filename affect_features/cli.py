@@ -94,7 +94,7 @@ def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
 _common_extract_options = [
     click.argument("paths", nargs=-1, required=True, type=click.Path()),
     click.option("-o", "--output", default=None,
-                 help="Output file: .csv, .jsonl or .npz (default: CSV on stdout)."),
+                 help="Output file: .csv, .jsonl, .npz or .parquet (default: CSV on stdout)."),
     click.option("-j", "--jobs", type=int, default=0, show_default=True,
                  help="Worker processes (0: all cores)."),
     click.option("--groups", default=None,

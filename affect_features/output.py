@@ -1,4 +1,5 @@
-"""Feature tables on disk: CSV, JSON lines and NPZ, written atomically and resumably.
+"""Feature tables on disk: CSV, JSON lines, NPZ and Parquet, written atomically and
+resumably.
 
 Rows are ``(path, vector)`` with the feature names as columns. A writer streams rows to
 ``<output>.partial`` in the output's folder and renames it over the output only when
@@ -7,6 +8,12 @@ Closing after an interruption keeps the rows completed so far, and a later run w
 same output reads them back (:func:`read_table`) and skips those paths: extraction is
 resumable. A ``.partial`` left behind by a killed process is read back too (only its
 complete rows).
+
+Parquet (``pyarrow``, the ``parquet`` extra) is written in row groups of
+:data:`PARQUET_ROW_GROUP` rows as results arrive, so memory stays flat however many
+files; a Parquet file is readable only once closed, so a *killed* run's Parquet rows are
+lost (an interrupted one keeps them, as every format does). NPZ holds its rows in
+memory until closed.
 """
 
 from __future__ import annotations
@@ -26,7 +33,19 @@ from .errors import AffectError, ParameterError
 
 __all__ = ["FORMATS", "format_of", "read_table", "TableWriter"]
 
-FORMATS = ("csv", "jsonl", "npz")
+FORMATS = ("csv", "jsonl", "npz", "parquet")
+#: Rows per Parquet row group: written as results arrive, so memory stays flat.
+PARQUET_ROW_GROUP = 1024
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise AffectError("Parquet output needs pyarrow: pip install "
+                          "'affect-features[parquet]'") from None
+    return pyarrow
 
 
 def format_of(path: str | None) -> str:
@@ -34,11 +53,12 @@ def format_of(path: str | None) -> str:
     if path in (None, "-"):
         return "csv"
     ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
-    if ext in ("csv", "jsonl", "npz"):
+    if ext in ("csv", "jsonl", "npz", "parquet"):
         return ext
     if ext in ("json", "ndjson"):
         return "jsonl"
-    raise ParameterError(f"{path}: unknown output format; use .csv, .jsonl or .npz")
+    raise ParameterError(f"{path}: unknown output format; use .csv, .jsonl, .npz or "
+                         f".parquet")
 
 
 def _float(s: str) -> float:
@@ -105,14 +125,28 @@ def read_table(path: str, *, tolerant: bool = False, fmt: str | None = None):
     """
     fmt = fmt or format_of(path)
     try:
+        if fmt == "parquet":
+            pa = _pyarrow()
+            table = pa.parquet.read_table(path)
+            names = [n for n in table.column_names if n != "path"]
+            if table.column_names[:1] != ["path"]:
+                raise AffectError(f"{path}: not a feature table (first column must be "
+                                  f"'path')")
+            X = (np.column_stack([table.column(n).to_numpy() for n in names])
+                 if names and table.num_rows else np.zeros((table.num_rows, len(names))))
+            return names, [str(p) for p in table.column("path").to_pylist()], \
+                np.asarray(X, dtype=np.float64)
         if fmt == "npz":
             with np.load(path, allow_pickle=False) as z:
                 return ([str(n) for n in z["names"]], [str(p) for p in z["paths"]],
                         np.asarray(z["X"], dtype=np.float64))
         reader = _read_csv if fmt == "csv" else _read_jsonl
         names, paths, rows = reader(path, tolerant=tolerant)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise AffectError(f"{path}: cannot read feature table ({exc})") from None
+    except AffectError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader's failure: one line
+        raise AffectError(f"{path}: cannot read feature table "
+                          f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
     X = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(names))
     return names, paths, X
 
@@ -179,6 +213,12 @@ class TableWriter:
         try:
             if self.format == "npz":
                 self._fh = None
+            elif self.format == "parquet":
+                pa = _pyarrow()
+                self._fh = None
+                self._pq_schema = pa.schema(
+                    [("path", pa.string())] + [(n, pa.float64()) for n in self.names])
+                self._pq = pa.parquet.ParquetWriter(self.partial, self._pq_schema)
             else:
                 # Rows recovered from an old .partial are copied into a fresh temporary
                 # file that then replaces it, so a failure here loses none of them.
@@ -203,9 +243,11 @@ class TableWriter:
         vec = np.asarray(vector, dtype=np.float64).ravel()
         if vec.shape[0] != len(self.names):
             raise AffectError(f"{path}: {vec.shape[0]} values for {len(self.names)} columns")
-        if self.format == "npz":
+        if self.format in ("npz", "parquet"):
             self._npz_paths.append(path)
             self._npz_rows.append(vec)
+            if self.format == "parquet" and len(self._npz_rows) >= PARQUET_ROW_GROUP:
+                self._flush_row_group()
         elif self.format == "csv":
             self._csv.writerow([path, *map(_fmt, vec)])
         else:
@@ -214,6 +256,17 @@ class TableWriter:
             self._fh.write(json.dumps(obj) + "\n")
         if self._fh is not None:
             self._fh.flush()  # a killed run keeps every completed row in .partial
+
+    def _flush_row_group(self) -> None:
+        """Write the buffered rows as one Parquet row group and forget them."""
+        if not self._npz_rows:
+            return
+        pa = _pyarrow()
+        X = np.vstack(self._npz_rows)
+        cols = [pa.array(self._npz_paths, type=pa.string())] + \
+            [pa.array(X[:, j]) for j in range(X.shape[1])]
+        self._pq.write_table(pa.Table.from_arrays(cols, schema=self._pq_schema))
+        self._npz_paths, self._npz_rows = [], []
 
     def write(self, path: str, vector) -> None:
         """Append one row."""
@@ -235,7 +288,10 @@ class TableWriter:
             self._fh.flush()
             return
         try:
-            if self.format == "npz":
+            if self.format == "parquet":
+                self._flush_row_group()
+                self._pq.close()
+            elif self.format == "npz":
                 X = (np.vstack(self._npz_rows) if self._npz_rows
                      else np.zeros((0, len(self.names))))
                 with open(self.partial, "wb") as fh:

@@ -34,8 +34,10 @@ def photos(tmp_path):
     return d
 
 
-@pytest.mark.parametrize("ext", ["csv", "jsonl", "npz"])
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "npz", "parquet"])
 def test_extract_image_round_trip(photos, tmp_path, ext):
+    if ext == "parquet":
+        pytest.importorskip("pyarrow")
     out = tmp_path / f"f.{ext}"
     res = _run(["extract-image", str(photos), "-o", str(out), "--jobs", "1",
                 "--groups", "color,composition"])

@@ -85,3 +85,45 @@ def test_format_of():
 def test_missing_output_folder(tmp_path):
     with pytest.raises(AffectError, match="does not exist"):
         TableWriter(str(tmp_path / "no" / "f.csv"), NAMES)
+
+
+def test_parquet_round_trip_in_row_groups(tmp_path, monkeypatch):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import affect_features.output as output
+
+    monkeypatch.setattr(output, "PARQUET_ROW_GROUP", 4)
+    out = tmp_path / "f.parquet"
+    paths, X = _rows(10)
+    with TableWriter(str(out), NAMES) as w:
+        for p, x in zip(paths, X):
+            w.write(p, x)
+            assert len(w._npz_rows) < 4  # flushed as row groups, never all in memory
+    assert pq.ParquetFile(str(out)).num_row_groups == 3
+    names, paths2, X2 = read_table(str(out))
+    assert names == NAMES and paths2 == paths
+    np.testing.assert_array_equal(X2, X)
+
+
+def test_parquet_resume(tmp_path):
+    pytest.importorskip("pyarrow")
+    out = str(tmp_path / "f.parquet")
+    paths, X = _rows(5)
+    with TableWriter(out, NAMES) as w:
+        for p, x in zip(paths[:2], X[:2]):
+            w.write(p, x)
+    w2 = TableWriter(out, NAMES)
+    assert w2.done == set(paths[:2])
+    for p, x in zip(paths[2:], X[2:]):
+        w2.write(p, x)
+    w2.close()
+    names, paths2, X2 = read_table(out)
+    assert paths2 == paths
+    np.testing.assert_array_equal(X2, X)
+
+
+def test_unreadable_table_is_one_line_error(tmp_path):
+    bad = tmp_path / "f.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    with pytest.raises(AffectError) as info:
+        read_table(str(bad))
+    assert "\n" not in str(info.value) and str(bad) in str(info.value)
