@@ -50,7 +50,7 @@ def _audio_worker(path: str, groups=None, offset=None, duration=None):
 
 
 def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
-                   progress, overwrite, label, timeout=None) -> int:
+                   progress, overwrite, label, timeout=None, scheduler=None) -> int:
     """Shared body of ``extract-image`` and ``extract-audio``."""
     from .batch import BatchSummary, Progress, expand_paths, map_files
     from .output import TableWriter
@@ -67,7 +67,7 @@ def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
     bar = Progress(len(todo), label=label, enabled=progress)
     try:
         for path, res in map_files(worker, todo, n_jobs=jobs, progress=bar,
-                                   timeout=timeout):
+                                   timeout=timeout, scheduler=scheduler):
             if hasattr(res, "reason"):
                 summary.failures.append(res)
                 if bar.enabled:
@@ -107,6 +107,10 @@ _common_extract_options = [
                  help="Time limit per file; a file taking longer is reported as failed "
                       "and the batch goes on (default: $AFFECT_FILE_TIMEOUT, else 120; "
                       "0: no limit)."),
+    click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", default=None,
+                 metavar="ADDRESS", help="Run on a Dask distributed cluster "
+                 "(e.g. tcp://host:8786; default: $DASK_SCHEDULER_ADDRESS); needs "
+                 "the dask extra."),
 ]
 
 
@@ -124,7 +128,7 @@ def cli():
 
 @cli.command("extract-image")
 @_extract_options
-def extract_image(paths, output, jobs, groups, progress, overwrite, timeout):
+def extract_image(paths, output, jobs, groups, progress, overwrite, timeout, scheduler):
     """Image affect features (Machajdik & Hanbury 2010) of files or folders.
 
     One row per image: path, then the named features.
@@ -137,7 +141,8 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout):
     sys.exit(run_extraction(
         paths, worker=partial(_image_worker, groups=groups), names=names,
         schema=IMAGE_SCHEMA, extensions=IMAGE_EXTENSIONS, output=output, jobs=jobs,
-        progress=progress, overwrite=overwrite, label="images ", timeout=timeout))
+        progress=progress, overwrite=overwrite, label="images ", timeout=timeout,
+        scheduler=scheduler))
 
 
 @cli.command("extract-audio")
@@ -146,8 +151,8 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout):
               help="Start of the analysis window in seconds (default: centred).")
 @click.option("--duration", type=float, default=None,
               help="Length of the analysis window in seconds.")
-def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, offset,
-                  duration):
+def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, scheduler,
+                  offset, duration):
     """Audio descriptors (timbre, spectral, dynamics, rhythm, tonal) of files or folders."""
     from .audio import AUDIO_SCHEMA, audio_feature_names
     from .audio.decode import AUDIO_EXTENSIONS
@@ -159,7 +164,7 @@ def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, off
                               duration=duration),
         names=names, schema=AUDIO_SCHEMA, extensions=AUDIO_EXTENSIONS, output=output,
         jobs=jobs, progress=progress, overwrite=overwrite, label="audio ",
-        timeout=timeout))
+        timeout=timeout, scheduler=scheduler))
 
 
 
@@ -375,7 +380,9 @@ def _index_analyse(path: str, offset=None, duration=None):
 @click.option("--model", type=click.Path(), default=None, help="Audio model.")
 @click.option("--progress/--no-progress", default=None)
 @click.option("--retry-errors", is_flag=True, help="Analyse files that failed before again.")
-def index_cmd(folders, library, jobs, model, progress, retry_errors):
+@click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", default=None,
+              metavar="ADDRESS", help="Analyse on a Dask distributed cluster.")
+def index_cmd(folders, library, jobs, model, progress, retry_errors, scheduler):
     """Build or update a music library: analyse new and changed songs, drop vanished
     ones, re-predict points when the model changed (without decoding again)."""
     from .batch import default_jobs
@@ -394,7 +401,7 @@ def index_cmd(folders, library, jobs, model, progress, retry_errors):
         report = lib.index(folders, analyse=_index_analyse,
                            predict=lambda X: m.predict(X), model_version=version,
                            jobs=jobs or default_jobs(), progress=progress,
-                           retry_errors=retry_errors)
+                           retry_errors=retry_errors, scheduler=scheduler)
     click.echo(f"library {path}: {report}", err=True)
     failed = getattr(report, "failures", None) or getattr(report, "failed", None)
     if failed:

@@ -1106,7 +1106,8 @@ class MusicLibrary:
               jobs: int = 1, progress: bool | None = False,
               tags: Callable | None = read_tags,
               retry_errors: bool = False, remove_vanished: bool = True,
-              batch_size: int = BATCH_SIZE, flush_seconds: float = 10.0) -> IndexReport:
+              batch_size: int = BATCH_SIZE, flush_seconds: float = 10.0,
+              scheduler=None) -> IndexReport:
         """Bring the library up to date with files and folders.
 
         :func:`scan`, :meth:`plan`, :meth:`remove_paths` of vanished files, then the
@@ -1132,6 +1133,8 @@ class MusicLibrary:
             Suffixes collected from folders.
         jobs : int
             Worker processes (1: in this process; 0 or -1: all cores).
+        scheduler : str or Dask cluster, optional
+            Analyse on a Dask distributed cluster (see :func:`batch.map_files`).
         progress : bool or None
             Progress bar on stderr (None: when stderr is a terminal).
         tags : callable or None
@@ -1179,7 +1182,8 @@ class MusicLibrary:
         bar = Progress(len(todo), label="library ", enabled=progress)
         worker = partial(_analyse_file, analyse=analyse, tags=tags)
         try:
-            for path, result in map_files(worker, todo, n_jobs=jobs, progress=bar):
+            for path, result in map_files(worker, todo, n_jobs=jobs, progress=bar,
+                                          scheduler=scheduler):
                 if isinstance(result, Failure):
                     report.failures.append(result)
                     continue
