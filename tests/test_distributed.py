@@ -99,3 +99,24 @@ def test_unreachable_scheduler_is_one_line_error(photos):
     assert proc.returncode == 2
     assert "cannot reach the Dask scheduler" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_index_on_the_cluster(cluster, tmp_path):
+    import soundfile as sf
+
+    from affect_features.library import MusicLibrary
+
+    music = tmp_path / "music"
+    music.mkdir()
+    t = np.arange(22050 * 2) / 22050
+    for i, f in enumerate((220, 440, 880)):
+        sf.write(music / f"{i}.wav", (0.3 * np.sin(2 * np.pi * f * t)).astype(np.float32),
+                 22050)
+    lib = tmp_path / "lib.sqlite"
+    res = CliRunner().invoke(cli, ["index", str(music), "--library", str(lib),
+                                   "--scheduler", cluster.scheduler_address],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with MusicLibrary(str(lib)) as db:
+        ids, pts = db.points()
+        assert len(ids) == 3 and np.all(np.isfinite(pts))
