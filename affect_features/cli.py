@@ -31,24 +31,6 @@ def _err(msg: str) -> None:
     click.echo(f"affect: {msg}", err=True)
 
 
-def _parse_groups(value: str | None):
-    if not value:
-        return None
-    return tuple(g.strip() for g in value.split(",") if g.strip())
-
-
-# Module-level workers: picklable, so joblib can send them to worker processes.
-def _image_worker(path: str, groups=None):
-    from .image import image_vector
-    return image_vector(path, groups)
-
-
-def _audio_worker(path: str, groups=None, offset=None, duration=None):
-    from .audio import extract_audio_features
-    return extract_audio_features(path, groups=groups, offset=offset,
-                                  duration=duration).vector
-
-
 def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
                    progress, overwrite, label, timeout=None, scheduler=None) -> int:
     """Shared body of ``extract-image`` and ``extract-audio``."""
@@ -133,13 +115,14 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout, sch
 
     One row per image: path, then the named features.
     """
-    from .image import IMAGE_SCHEMA, image_feature_names
+    from .features import parse_groups
+    from .image import IMAGE_GROUPS, IMAGE_SCHEMA, image_feature_names, image_vector
     from .image.decode import IMAGE_EXTENSIONS
 
-    groups = _parse_groups(groups)
+    groups = parse_groups(groups, IMAGE_GROUPS)
     names = image_feature_names(groups)
     sys.exit(run_extraction(
-        paths, worker=partial(_image_worker, groups=groups), names=names,
+        paths, worker=partial(image_vector, groups=groups), names=names,
         schema=IMAGE_SCHEMA, extensions=IMAGE_EXTENSIONS, output=output, jobs=jobs,
         progress=progress, overwrite=overwrite, label="images ", timeout=timeout,
         scheduler=scheduler))
@@ -154,13 +137,14 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout, sch
 def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, scheduler,
                   offset, duration):
     """Audio descriptors (timbre, spectral, dynamics, rhythm, tonal) of files or folders."""
-    from .audio import AUDIO_SCHEMA, audio_feature_names
+    from .audio import AUDIO_GROUPS, AUDIO_SCHEMA, audio_feature_names, audio_vector
     from .audio.decode import AUDIO_EXTENSIONS
+    from .features import parse_groups
 
-    groups = _parse_groups(groups)
+    groups = parse_groups(groups, tuple(AUDIO_GROUPS))
     names = audio_feature_names(groups)
     sys.exit(run_extraction(
-        paths, worker=partial(_audio_worker, groups=groups, offset=offset,
+        paths, worker=partial(audio_vector, groups=groups, offset=offset,
                               duration=duration),
         names=names, schema=AUDIO_SCHEMA, extensions=AUDIO_EXTENSIONS, output=output,
         jobs=jobs, progress=progress, overwrite=overwrite, label="audio ",
@@ -315,7 +299,6 @@ def match_cmd(photos, library, top_k, fmt, explain, model, weights, no_align):
     files = expand_paths(photos, IMAGE_EXTENSIONS, failures=failures)
     for f in failures:
         _err(f"error: {f}")
-    out_rows = []
     if fmt == "csv":
         import csv as _csv
         writer = _csv.writer(sys.stdout, lineterminator="\n")
@@ -366,11 +349,6 @@ def match_cmd(photos, library, top_k, fmt, explain, model, weights, no_align):
     sys.exit(EXIT_FAILED_FILES if failures else EXIT_OK)
 
 
-def _index_analyse(path: str, offset=None, duration=None):
-    from .audio import extract_audio_features
-    return extract_audio_features(path, offset=offset, duration=duration)
-
-
 @cli.command("index")
 @click.argument("folders", nargs=-1, required=True, type=click.Path())
 @click.option("--library", default=None, type=click.Path(),
@@ -385,6 +363,7 @@ def _index_analyse(path: str, offset=None, duration=None):
 def index_cmd(folders, library, jobs, model, progress, retry_errors, scheduler):
     """Build or update a music library: analyse new and changed songs, drop vanished
     ones, re-predict points when the model changed (without decoding again)."""
+    from .audio import extract_audio_features
     from .batch import default_jobs
     from .library import MusicLibrary, default_library_path
     from .models import EmotionModel
@@ -398,7 +377,7 @@ def index_cmd(folders, library, jobs, model, progress, retry_errors, scheduler):
     with MusicLibrary(path) as lib:
         lib.repredict(lambda X: m.predict(X, schema=m.card.get("schema"), names=m.names),
                       version)
-        report = lib.index(folders, analyse=_index_analyse,
+        report = lib.index(folders, analyse=extract_audio_features,
                            predict=lambda X: m.predict(X), model_version=version,
                            jobs=jobs or default_jobs(), progress=progress,
                            retry_errors=retry_errors, scheduler=scheduler)

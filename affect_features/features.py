@@ -20,6 +20,7 @@ __all__ = [
     "FeatureVector",
     "load_schema",
     "finite_or_zero",
+    "parse_groups",
     "select_groups",
 ]
 
@@ -44,6 +45,44 @@ def load_schema(version: str) -> tuple[str, ...]:
         raise SchemaError(f"unknown feature schema {version!r}") from None
     return tuple(line.strip() for line in text.splitlines()
                  if line.strip() and not line.startswith("#"))
+
+
+def parse_groups(groups, known: Sequence[str]) -> tuple[str, ...] | None:
+    """Normalise a choice of feature groups.
+
+    Parameters
+    ----------
+    groups : None, str or sequence of str
+        ``None`` (all groups), a comma-separated string (``"color,texture"``, as the
+        CLI's ``--groups``) or a sequence of group names. An empty choice means all.
+    known : sequence of str
+        The modality's groups, in schema order.
+
+    Returns
+    -------
+    chosen : tuple of str or None
+        The chosen groups in schema order (whatever order they were given in), or None
+        for all.
+
+    Raises
+    ------
+    ParameterError
+        Naming the unknown groups and the known ones.
+    """
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        groups = groups.split(",")
+    chosen = {str(g).strip() for g in groups} - {""}
+    if not chosen:
+        return None
+    unknown = chosen - set(known)
+    if unknown:
+        from .errors import ParameterError
+        raise ParameterError(
+            f"unknown feature group(s) {', '.join(sorted(unknown))}; "
+            f"expected some of {', '.join(known)}")
+    return tuple(g for g in known if g in chosen)
 
 
 def select_groups(names: Sequence[str], groups: Sequence[str] | None) -> tuple[str, ...]:

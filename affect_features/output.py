@@ -24,7 +24,6 @@ import json
 import math
 import os
 import sys
-import zipfile
 from collections.abc import Sequence
 
 import numpy as np

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -31,16 +30,6 @@ def default_cache_dir() -> str:
     from platformdirs import user_cache_dir
 
     return user_cache_dir("affect-features")
-
-
-def _image_vector(path):
-    from .image import extract_image_features
-    return extract_image_features(path)
-
-
-def _audio_vector(path):
-    from .audio import extract_audio_features
-    return extract_audio_features(path)
 
 
 @dataclass
@@ -67,10 +56,10 @@ def dataset_features(ds, *, cache_dir=None, n_jobs: int = 0, progress: bool = Fa
 
     if ds.modality == "image":
         from .image import IMAGE_SCHEMA as schema, image_feature_names as names_fn
-        fn = _image_vector
+        from .image import image_vector as fn
     elif ds.modality == "audio":
         from .audio import AUDIO_SCHEMA as schema, audio_feature_names as names_fn
-        fn = _audio_vector
+        from .audio import audio_vector as fn
     else:
         raise ParameterError(f"unknown modality {ds.modality!r}")
     cache_dir = cache_dir or default_cache_dir()

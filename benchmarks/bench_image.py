@@ -75,8 +75,8 @@ def main(argv=None):
     dec = rows[0][1]
     n_feat = len(extract_image_features(files[0]))
     print(f"# image features: {len(files)} Emotion6 photos, {n_feat} features, one core")
-    print(f"| step | median ms/image | x decode |")
-    print(f"|---|---:|---:|")
+    print("| step | median ms/image | x decode |")
+    print("|---|---:|---:|")
     for name, ms in rows:
         print(f"| {name} | {ms:.2f} | {ms / dec:.1f} |")
     if not args.no_parallel:

@@ -43,7 +43,7 @@ def main(argv=None):
     ap.add_argument("--only", choices=["image", "audio"], default=None)
     args = ap.parse_args(argv)
 
-    from affect_features.training import cross_validated_points, train_from_specs
+    from affect_features.training import train_from_specs
 
     os.makedirs(os.path.join(PKG_DATA, "models"), exist_ok=True)
     specs = {"image": [f"emotion6:{os.path.join(args.data, 'emotion6')}"],

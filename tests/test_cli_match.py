@@ -4,7 +4,6 @@ models and catalogue shipped in the package (no data set needed)."""
 import csv
 import io
 import json
-import os
 
 import numpy as np
 import pytest

@@ -39,7 +39,7 @@ import os
 import numpy as np
 
 from ..errors import ParameterError, SchemaError
-from ..features import FeatureVector, load_schema, select_groups
+from ..features import FeatureVector, load_schema, parse_groups, select_groups
 from .analysis import AudioAnalysis, single_threaded_blas
 from .decode import DEFAULT_MAX_DURATION, load_audio, read_tags
 from .dynamics import dynamics_features
@@ -49,7 +49,7 @@ from .timbre import timbre_features
 from .tonal import tonal_features
 
 __all__ = ["AUDIO_SCHEMA", "AUDIO_GROUPS", "audio_feature_names", "AudioFeatures",
-           "extract_audio_features", "extract_from_analysis", "AudioFeatureExtractor",
+           "extract_audio_features", "audio_vector", "extract_from_analysis", "AudioFeatureExtractor",
            "AudioAnalysis", "load_audio", "read_tags", "DEFAULT_MAX_DURATION"]
 
 #: Version of the audio feature schema (names and order, and their definitions).
@@ -70,7 +70,7 @@ def audio_feature_names(groups=None) -> tuple[str, ...]:
 
     Parameters
     ----------
-    groups : sequence of str, optional
+    groups : sequence of str or comma-separated str, optional
         Some of ``timbre``, ``spectral``, ``dynamics``, ``rhythm``, ``tonal``.
 
     Returns
@@ -78,9 +78,7 @@ def audio_feature_names(groups=None) -> tuple[str, ...]:
     names : tuple of str
         In schema order (:data:`AUDIO_SCHEMA`), whatever the order of `groups`.
     """
-    if isinstance(groups, str):
-        groups = [groups]
-    return select_groups(load_schema(AUDIO_SCHEMA), groups)
+    return select_groups(load_schema(AUDIO_SCHEMA), parse_groups(groups, tuple(AUDIO_GROUPS)))
 
 
 class AudioFeatures(FeatureVector):
@@ -94,16 +92,7 @@ class AudioFeatures(FeatureVector):
 
 
 def _group_list(groups) -> list[str]:
-    if groups is None:
-        return list(AUDIO_GROUPS)
-    if isinstance(groups, str):
-        groups = [groups]
-    unknown = [g for g in groups if g not in AUDIO_GROUPS]
-    if unknown:
-        raise ParameterError(f"unknown audio feature group(s) {', '.join(map(str, unknown))}; "
-                             f"expected some of {', '.join(AUDIO_GROUPS)}")
-    wanted = set(groups)
-    return [g for g in AUDIO_GROUPS if g in wanted]
+    return list(parse_groups(groups, tuple(AUDIO_GROUPS)) or AUDIO_GROUPS)
 
 
 def extract_from_analysis(analysis: AudioAnalysis, *, groups=None) -> AudioFeatures:
@@ -178,6 +167,18 @@ def extract_audio_features(source, *, sr: float | None = None, offset: float | N
     analysis = AudioAnalysis(source, sr=sr, offset=offset, duration=duration,
                              max_duration=max_duration)
     return extract_from_analysis(analysis, groups=chosen)
+
+
+def audio_vector(source, groups=None, offset: float | None = None,
+                 duration: float | None = None,
+                 max_duration: float | None = DEFAULT_MAX_DURATION) -> np.ndarray:
+    """The descriptor vector of an audio file as a float64 array (schema order).
+
+    The picklable one-file function the batch engine sends to worker processes
+    (the audio counterpart of :func:`affect_features.image.image_vector`).
+    """
+    return extract_audio_features(source, groups=groups, offset=offset, duration=duration,
+                                  max_duration=max_duration).vector
 
 
 def __getattr__(name):

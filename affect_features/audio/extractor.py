@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import ParameterError
+from ..batch import Failure, map_files
+from ..errors import DecodeError, ParameterError
+from ..features import parse_groups
 from . import AUDIO_GROUPS, AUDIO_SCHEMA, DEFAULT_MAX_DURATION, audio_feature_names, \
-    extract_audio_features
+    audio_vector
 
 __all__ = ["AudioFeatureExtractor"]
 
@@ -28,11 +31,6 @@ def _paths(X) -> list:
     if bad:
         raise ParameterError(f"X must hold file paths; got {type(bad[0]).__name__}")
     return list(arr)
-
-
-def _extract_row(path, groups, offset, duration, max_duration) -> np.ndarray:
-    return extract_audio_features(path, groups=groups, offset=offset, duration=duration,
-                                  max_duration=max_duration).vector
 
 
 class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
@@ -72,15 +70,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _group_list(self):
-        groups = self.groups
-        if groups is None:
-            return None
-        if isinstance(groups, str):
-            groups = [groups]
-        unknown = [g for g in groups if g not in AUDIO_GROUPS]
-        if unknown:
-            raise ParameterError(f"unknown audio feature group(s) {', '.join(map(str, unknown))}")
-        return list(groups)
+        return parse_groups(self.groups, tuple(AUDIO_GROUPS))
 
     def fit(self, X=None, y=None):
         """Validate the parameters (no learning). Returns self."""
@@ -100,13 +90,14 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_out_")
         paths = _paths(X)
         groups = self._group_list()
-        args = (groups, self.offset, self.duration, self.max_duration)
-        n_jobs = self.n_jobs or 1
-        if n_jobs == 1 or len(paths) <= 1:
-            rows = [_extract_row(p, *args) for p in paths]
-        else:
-            from joblib import Parallel, delayed
-            rows = Parallel(n_jobs=n_jobs)(delayed(_extract_row)(p, *args) for p in paths)
+        worker = partial(audio_vector, groups=groups, offset=self.offset,
+                         duration=self.duration, max_duration=self.max_duration)
+        rows = []
+        for path, res in map_files(worker, [os.fspath(p) for p in paths],
+                                   n_jobs=self.n_jobs or 1):
+            if isinstance(res, Failure):
+                raise DecodeError(res.path, res.reason)
+            rows.append(res)
         if not rows:
             return np.zeros((0, len(self.feature_names_out_)))
         return np.vstack(rows)

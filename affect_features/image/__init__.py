@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import SchemaError
-from ..features import FeatureVector, load_schema, select_groups
-from .analysis import ImageAnalysis
+from ..features import FeatureVector, load_schema, parse_groups, select_groups
+from .analysis import ImageAnalysis, as_analysis
 
 __all__ = ["IMAGE_SCHEMA", "IMAGE_GROUPS", "ImageFeatures", "ImageAnalysis",
            "extract_image_features", "image_feature_names", "ImageFeatureExtractor",
@@ -41,9 +41,10 @@ class ImageFeatures(FeatureVector):
     __slots__ = ()
 
 
-def image_feature_names(groups: Sequence[str] | None = None) -> tuple[str, ...]:
-    """Ordered names of the image features (all, or those of some groups)."""
-    return select_groups(load_schema(IMAGE_SCHEMA), groups)
+def image_feature_names(groups: Sequence[str] | str | None = None) -> tuple[str, ...]:
+    """Ordered names of the image features (all, or those of some groups, given as a
+    sequence or a comma-separated string), in schema order."""
+    return select_groups(load_schema(IMAGE_SCHEMA), parse_groups(groups, IMAGE_GROUPS))
 
 
 def _group_function(group: str):
@@ -61,11 +62,7 @@ def _group_function(group: str):
 
 
 def _normalise_groups(groups) -> tuple[str, ...] | None:
-    if groups is None:
-        return None
-    if isinstance(groups, str):
-        groups = [g.strip() for g in groups.split(",") if g.strip()]
-    return tuple(groups)
+    return parse_groups(groups, IMAGE_GROUPS)
 
 
 def image_vector(source, groups: Sequence[str] | None = None) -> np.ndarray:
@@ -106,9 +103,9 @@ def extract_image_features(source, *, groups: Sequence[str] | str | None = None
     """
     groups = _normalise_groups(groups)
     names = image_feature_names(groups)
-    analysis = source if isinstance(source, ImageAnalysis) else ImageAnalysis(source)
+    analysis = as_analysis(source)
     values: dict[str, float] = {}
-    for group in (g for g in IMAGE_GROUPS if groups is None or g in groups):
+    for group in (groups or IMAGE_GROUPS):  # schema order (parse_groups)
         values.update(_group_function(group)(analysis))
     if tuple(values) != names:
         missing = [n for n in names if n not in values]

@@ -23,7 +23,7 @@ import numpy as np
 
 from .decode import grey_to_rgb, load_image_planes
 
-__all__ = ["ImageAnalysis", "crop_uniform_borders", "resize_to_pixels", "rgb_to_hsv",
+__all__ = ["ImageAnalysis", "as_analysis", "crop_uniform_borders", "resize_to_pixels", "rgb_to_hsv",
            "ANALYSIS_PIXELS", "SEGMENT_PIXELS"]
 
 #: Working resolution of the analysis, after Machajdik & Hanbury (2010, Sec. 3.1), who
@@ -132,6 +132,12 @@ def rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
     s = np.zeros_like(v)
     np.divide(c, v, out=s, where=v > 0)
     return np.stack([h, s, v], axis=-1).reshape(shape)
+
+
+def as_analysis(image) -> "ImageAnalysis":
+    """`image` itself if it is an :class:`ImageAnalysis`, else a new one of it (a path
+    or an array): how every feature group accepts either."""
+    return image if isinstance(image, ImageAnalysis) else ImageAnalysis(image)
 
 
 class ImageAnalysis:

@@ -70,7 +70,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .analysis import SEGMENT_PIXELS, ImageAnalysis
+from .analysis import SEGMENT_PIXELS, as_analysis
 
 __all__ = [
     "hue_histogram",
@@ -190,10 +190,6 @@ def _check_planes(arr, name: str, channels: int | None = 3) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
         raise ParameterError(f"{name} contains NaN or inf")
     return arr
-
-
-def _as_analysis(image) -> ImageAnalysis:
-    return image if isinstance(image, ImageAnalysis) else ImageAnalysis(image)
 
 
 # -- global pixel statistics ---------------------------------------------------------------
@@ -862,7 +858,7 @@ def color_features(image) -> dict[str, float]:
     >>> f["color.names.red"], f["color.saturation.mean"]
     (1.0, 1.0)
     """
-    a = _as_analysis(image)
+    a = as_analysis(image)
     px = a.at(COLOR_PIXELS)
     hsv = px.hsv
     out: dict[str, float] = {}

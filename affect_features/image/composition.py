@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .analysis import ImageAnalysis
+from .analysis import as_analysis
 
 __all__ = [
     "composition_features",
@@ -398,7 +398,7 @@ def composition_features(image) -> dict[str, float]:
     field and rule of thirds on the analysis's HSV planes (shared with the colour
     group); lines on the grey image at :data:`LINE_PIXELS`.
     """
-    a = image if isinstance(image, ImageAnalysis) else ImageAnalysis(image)
+    a = as_analysis(image)
     n_regions, largest = level_of_detail(a.segments)
     hsv = a.hsv
     if min(a.shape) >= 8:  # the three planes in one pass; same as low_depth_of_field

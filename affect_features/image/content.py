@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from ..errors import AffectError, ParameterError
-from .analysis import ImageAnalysis
+from .analysis import as_analysis
 
 __all__ = [
     "content_features",
@@ -301,7 +301,7 @@ def content_features(image) -> dict[str, float]:
     features : dict of str to float
         Finite values, always the same keys in the same order.
     """
-    a = image if isinstance(image, ImageAnalysis) else ImageAnalysis(image)
+    a = as_analysis(image)
     small = a.at(CONTENT_PIXELS)
     boxes = detect_faces(small.gray_u8)
     count, largest, total = face_statistics(boxes, small.shape)

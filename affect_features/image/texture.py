@@ -54,7 +54,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .analysis import ImageAnalysis
+from .analysis import as_analysis
 
 __all__ = [
     "texture_features",
@@ -588,7 +588,7 @@ def texture_features(image) -> dict[str, float]:
     >>> f["texture.tamura.contrast"], f["texture.glcm.brightness.energy"]
     (0.0, 1.0)
     """
-    analysis = image if isinstance(image, ImageAnalysis) else ImageAnalysis(image)
+    analysis = as_analysis(image)
     small = analysis.at(TEXTURE_PIXELS)
     gray, hsv = small.gray, small.hsv
     values: list[float] = [
