@@ -90,7 +90,6 @@ __all__ = [
     "Plan",
     "IndexReport",
     "Fingerprint",
-    "AUDIO_EXTENSIONS",
     "SCHEMA_VERSION",
     "APPLICATION_ID",
     "BATCH_SIZE",
@@ -116,11 +115,6 @@ APPLICATION_ID = int.from_bytes(b"AFML", "big")
 BATCH_SIZE = 500
 #: Bytes read from each end of a file for its fingerprint.
 HASH_CHUNK = 1 << 20
-#: File suffixes that :func:`scan` collects from folders (lower case).
-AUDIO_EXTENSIONS = frozenset({
-    ".mp3", ".m4a", ".m4b", ".mp4", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wav",
-    ".wave", ".aif", ".aiff", ".aifc", ".wma", ".wv", ".ape", ".mka", ".webm", ".caf",
-})
 #: Taxonomy of the labels of catalogue rows (4Q quadrants are Russell quadrants).
 CATALOGUE_TAXONOMY = "russell"
 
@@ -310,7 +304,7 @@ def _as_path_list(paths) -> list:
     return list(paths)
 
 
-def scan(folders, *, extensions: Iterable[str] = AUDIO_EXTENSIONS,
+def scan(folders, *, extensions: Iterable[str] | None = None,
          follow_symlinks: bool = True, include_hidden: bool = False) -> list[str]:
     """List the audio files under folders, recursively.
 
@@ -320,8 +314,9 @@ def scan(folders, *, extensions: Iterable[str] = AUDIO_EXTENSIONS,
         Folders to search, or files. A file named explicitly is kept whatever its suffix
         (a wrong suffix then gets a clear decoding error rather than silence).
     extensions : iterable of str
-        Suffixes to collect from folders, case-insensitive (default
-        :data:`AUDIO_EXTENSIONS`).
+        Suffixes to collect from folders, case-insensitive (default: those of the
+        audio decoder, :data:`affect_features.audio.decode.AUDIO_EXTENSIONS`, so that
+        ``affect index`` and ``affect extract-audio`` collect the same files).
     follow_symlinks : bool
         Descend into symbolic links to folders. Each real folder is visited once
         (tracked by device and inode), so link loops end, by the first route in sorted
@@ -340,6 +335,8 @@ def scan(folders, *, extensions: Iterable[str] = AUDIO_EXTENSIONS,
     ParameterError
         If a path given does not exist.
     """
+    if extensions is None:
+        from .audio.decode import AUDIO_EXTENSIONS as extensions
     exts = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
     found: dict[str, str] = {}
     seen_dirs: set = set()
@@ -396,27 +393,22 @@ def _under(path: str, roots: Sequence[str]) -> bool:
 def read_tags(path) -> dict[str, str]:
     """Title, artist and album tags of an audio file (those present and non-empty).
 
-    Read with PyAV from the container and, for formats that keep tags on the stream
-    (Ogg Vorbis, Opus), from the first audio stream. Unreadable tags give ``{}``: tags
-    are a convenience, never a reason to fail a file.
+    The library's view of :func:`affect_features.audio.decode.read_tags`: only the
+    three display fields, whitespace collapsed, and ``{}`` for a file whose tags cannot
+    be read: tags are a convenience, never a reason to fail a file.
     """
-    tags: dict[str, str] = {}
-    try:
-        import av
+    from .audio.decode import read_tags as decoder_tags
 
-        with av.open(os.fspath(path), metadata_errors="ignore") as container:
-            sources = [container.metadata]
-            sources += [s.metadata for s in container.streams.audio[:1]]
-            for meta in sources:
-                for key, value in meta.items():
-                    key = key.lower()
-                    if key in ("title", "artist", "album") and key not in tags:
-                        value = " ".join(str(value).split())
-                        if value:
-                            tags[key] = value
+    try:
+        tags = decoder_tags(path)
     except Exception:  # noqa: BLE001 - see docstring
         return {}
-    return tags
+    out = {}
+    for key in ("title", "artist", "album"):
+        value = " ".join(str(tags.get(key) or "").split())
+        if value:
+            out[key] = value
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -705,11 +697,18 @@ class MusicLibrary:
         return conn
 
     def _header(self, conn) -> tuple[int, int, set[str]]:
+        # One read transaction, so that the three values come from one state of the
+        # file: read one by one, a library that another process is creating right now
+        # could show its tables but not yet its application id, and be refused.
         try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            conn.execute("BEGIN")
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {r[0] for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             raise self._fail("not an SQLite database", exc) from None
         return app_id, version, tables
@@ -1102,7 +1101,7 @@ class MusicLibrary:
         return n
 
     def index(self, paths_or_folders, *, analyse: Callable, predict: Callable | None = None,
-              model_version: str | None = None, extensions=AUDIO_EXTENSIONS,
+              model_version: str | None = None, extensions=None,
               jobs: int = 1, progress: bool | None = False,
               tags: Callable | None = read_tags,
               retry_errors: bool = False, remove_vanished: bool = True,

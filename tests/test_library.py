@@ -452,7 +452,7 @@ def test_index_without_a_model_then_repredict(tmp_path, lib):
 def _writer(path, first, n_batches, batch, barrier=None, dims=16):
     lib = MusicLibrary(path)
     if barrier is not None:
-        barrier.wait()
+        barrier.wait(timeout=30)  # a sibling that died fails the test, not hangs it
     for b in range(n_batches):
         start = first + b * batch
         lib.upsert_many(
