@@ -406,13 +406,9 @@ def _mikels_label(word: str) -> str | None:
 
 
 def _walk_files(root: str, extensions) -> list[str]:
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            if os.path.splitext(name)[1].lower() in extensions:
-                found.append(os.path.join(folder, name))
-    return found
+    from .batch import expand_paths
+
+    return expand_paths([root], extensions)
 
 
 def _load_artphoto(root: str, options: Mapping[str, str]) -> Dataset:

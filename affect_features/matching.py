@@ -16,7 +16,7 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = ["Prediction", "Match", "predict_image", "predict_audio", "match", "explain",
-           "open_library", "alignment"]
+           "open_library", "alignment", "alignment_factors"]
 
 AXES = ("valence", "arousal", "dominance")
 
@@ -148,7 +148,7 @@ def explain(features, model, *, top: int = 5) -> list[dict]:
     x = np.asarray(features.vector, dtype=np.float64)[cols]
     base = model.predict(x[None, :], schema=model.card.get("schema"),
                          names=model.names)[0]
-    mean = np.asarray(model._mean, dtype=np.float64)
+    mean = model.feature_means
     X = np.repeat(x[None, :], x.size, axis=0)
     X[np.arange(x.size), np.arange(x.size)] = mean
     moved = model.predict(X, schema=model.card.get("schema"), names=model.names)
@@ -167,30 +167,44 @@ def explain(features, model, *, top: int = 5) -> list[dict]:
 MIN_ALIGN_SONGS = 10
 
 
-def alignment(model, song_points) -> np.ndarray:
-    """Per-axis factors that put a photo's point on the scale of a library's songs.
+def alignment_factors(photo_std, song_points) -> np.ndarray:
+    """Per-axis factors that put photo points on the scale of a set of song points.
 
     Each regressor shrinks its predictions towards the mean by how unsure it is, and the
     two modalities shrink differently: out of fold, the default image model's arousal
     predictions spread 0.03 while the songs' spread 0.15, so without correction a
-    photo's arousal hardly counts in the distance. Multiplying the photo's point by
-    ``std(song points) / std(photo model's out-of-fold predictions)`` per axis matches
-    the two spreads (variance matching; the origin, neutral, stays fixed). Both spreads
-    are label-free: the model's is stored in its card at training time
-    (``prediction_std``), the library's is measured on its points.
+    photo's arousal hardly counts in the distance. Multiplying a photo's point by
+    ``std(song points) / photo_std`` per axis matches the two spreads (variance
+    matching; the origin, neutral, stays fixed). Both spreads are label-free.
 
-    Returns ones (no change) when the card has no spread or the library has fewer
-    than :data:`MIN_ALIGN_SONGS` songs.
+    Parameters
+    ----------
+    photo_std : array_like, shape (3,)
+        Spread of the image model's predictions per axis (out-of-fold, from training).
+    song_points : array_like, shape (n, 3)
+
+    Returns
+    -------
+    factors : ndarray, shape (3,)
+        Ones (no change) on an axis where either spread is 0, and everywhere when
+        there are fewer than :data:`MIN_ALIGN_SONGS` songs.
     """
     pts = np.asarray(song_points, dtype=np.float64).reshape(-1, 3)
-    model_std = np.asarray(model.card.get("prediction_std") or [0, 0, 0], dtype=np.float64)
-    if len(pts) < MIN_ALIGN_SONGS or model_std.shape != (3,):
-        return np.ones(3)
-    song_std = pts.std(axis=0)
-    ok = (model_std > 1e-6) & (song_std > 1e-6)
+    photo_std = np.asarray(photo_std, dtype=np.float64)
     out = np.ones(3)
-    out[ok] = song_std[ok] / model_std[ok]
+    if len(pts) < MIN_ALIGN_SONGS or photo_std.shape != (3,):
+        return out
+    song_std = pts.std(axis=0)
+    ok = (photo_std > 1e-6) & (song_std > 1e-6)
+    out[ok] = song_std[ok] / photo_std[ok]
     return out
+
+
+def alignment(model, song_points) -> np.ndarray:
+    """:func:`alignment_factors` for an image model, whose card stores the spread of its
+    out-of-fold predictions (``prediction_std``); ones if the card has none."""
+    return alignment_factors(model.card.get("prediction_std") or [0.0, 0.0, 0.0],
+                             song_points)
 
 
 def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0),

@@ -300,6 +300,12 @@ class EmotionModel:
 
     # ................................................................. properties
     @property
+    def feature_means(self) -> np.ndarray:
+        """Training mean of each feature (the scaler's centre; read-only), in
+        :attr:`names` order: the model's "average input"."""
+        return self._mean
+
+    @property
     def names(self) -> tuple[str, ...]:
         return self._names
 
@@ -786,14 +792,6 @@ def _standardise(X_train, *others):
     return mean, scale, [(x - mean) / scale for x in (X_train, *others)]
 
 
-def _r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    ss_res = float(np.sum((y_true - y_pred) ** 2))
-    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
-    if ss_tot == 0.0:  # constant truth: R2 undefined; scores as "no better than mean"
-        return 0.0
-    return 1.0 - ss_res / ss_tot
-
-
 def _score_columns(axes: Sequence[int]) -> list[int]:
     """Columns of a head that score its selection: valence/arousal if it has them."""
     va = [i for i, a in enumerate(axes) if a in (0, 1)]
@@ -804,7 +802,7 @@ def _evaluate_candidate(X, Y, train, test, params, seed, score_cols) -> float:
     _, _, (Ztr, Zte) = _standardise(X[train], X[test])
     est = _fit_mlp(Ztr, Y[train], params, seed)
     pred = est.predict(Zte).reshape(len(test), -1)
-    return float(np.mean([_r2(Y[test][:, c], pred[:, c]) for c in score_cols]))
+    return float(np.mean(_r2_columns(Y[test][:, score_cols], pred[:, score_cols])))
 
 
 def _run(tasks, n_jobs):
@@ -984,9 +982,11 @@ def regression_metrics(Y_true, Y_pred, *, quadrants=None) -> dict:
     -------
     metrics : dict
         ``{axis: {"r", "r2", "n"}}`` for each axis with known values,
-        ``"mean_r2_va"``, ``"quadrant_accuracy"`` and ``"n_quadrant"`` (a metric that
-        is undefined, e.g. r of a constant, is NaN).
+        ``"mean_r2_va"``, ``"quadrant_accuracy"`` and ``"n_quadrant"``. r and R² are
+        :func:`affect_features.evaluation.pearson_r` and ``r2_score``, finite also for
+        constant inputs.
     """
+    from .evaluation import pearson_r, r2_score
     from .space import canonical_label, quadrant
 
     Y_true = np.asarray(Y_true, dtype=np.float64)
@@ -997,12 +997,7 @@ def regression_metrics(Y_true, Y_pred, *, quadrants=None) -> dict:
         if not ok.any():
             continue
         t, p = Y_true[ok, a], Y_pred[ok, a]
-        if ok.sum() > 1 and np.std(t) > 0 and np.std(p) > 0:
-            r = float(np.corrcoef(t, p)[0, 1])
-        else:
-            r = math.nan
-        r2 = _r2(t, p) if np.std(t) > 0 else math.nan
-        out[axis] = {"r": r, "r2": r2, "n": int(ok.sum())}
+        out[axis] = {"r": pearson_r(t, p), "r2": r2_score(t, p), "n": int(ok.sum())}
     va = [out[a]["r2"] for a in AXES[:2] if a in out]
     out["mean_r2_va"] = float(np.mean(va)) if va else math.nan
     if quadrants is not None:

@@ -250,9 +250,9 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
                                                adata.quadrants, k=10)
         # As `affect match` does: the photos' points on the songs' scale (variance
         # matching of the two sets of predictions; label-free, see matching.alignment).
-        i_std, a_std = ipts.std(axis=0), apts.std(axis=0)
-        factors = np.where((i_std > 1e-6) & (a_std > 1e-6),
-                           a_std / np.maximum(i_std, 1e-6), 1.0)
+        from .matching import alignment_factors
+
+        factors = alignment_factors(ipts.std(axis=0), apts)
         report["matching_aligned"] = evaluate_matching(
             np.clip(ipts * factors, -1, 1), idata.quadrants, apts, adata.quadrants, k=10)
         report["matching_aligned"]["factors"] = [float(x) for x in factors]

@@ -64,6 +64,7 @@ References
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import cv2
@@ -136,11 +137,12 @@ _PROTO_NAME = np.array([i for i, n in enumerate(COLOR_NAMES) for _ in _PROTOTYPE
 _NAME_BITS = 5  # 32 levels per channel: the RGB grid of van de Weijer et al.'s table
 
 
+@lru_cache(maxsize=1)
 def _name_table() -> np.ndarray:
     """Colour-name index of every cell of a 32 x 32 x 32 RGB grid (cell centres).
 
-    A constant, built once at import in about 10 ms, so that naming a pixel is one
-    table look-up instead of a distance computation.
+    A constant, built once on first use (about 10 ms, not paid at import), so that
+    naming a pixel is one table look-up instead of a distance computation.
     """
     levels = 1 << _NAME_BITS
     centres = (np.arange(levels, dtype=np.float32) * (256 // levels)
@@ -158,8 +160,6 @@ def _name_table() -> np.ndarray:
         name[closer] = k
     return name
 
-
-_NAME_TABLE = _name_table()
 
 # Itten's harmonic chords relative to a key hue, in turns: the hue itself, the
 # complementary dyad (1/2), the triad (1/3, 2/3) and the square tetrad (1/4, 3/4) [5].
@@ -497,7 +497,7 @@ def color_name_fractions(rgb) -> np.ndarray:
     shift = 8 - _NAME_BITS
     q = (u8 >> shift).astype(np.intp)
     cell = (q[:, 0] << (2 * _NAME_BITS)) | (q[:, 1] << _NAME_BITS) | q[:, 2]
-    names = _NAME_TABLE[cell]
+    names = _name_table()[cell]
     counts = np.bincount(names, minlength=len(COLOR_NAMES)).astype(np.float64)
     return counts / counts.sum()
 
