@@ -85,20 +85,33 @@ def expand_paths(paths: Iterable, extensions: Iterable[str] | None = None,
     Folders contribute the files whose suffix (lower-cased) is in `extensions`; files
     named explicitly are always kept, whatever their suffix, so that a wrong extension
     gets a clear decoding error rather than silence. Symbolic links to folders are not
-    followed (no loops). Paths that do not exist are recorded in `failures` (if given)
-    or raise :class:`AffectError`.
+    followed (no loops). Paths are returned absolute, and one file is listed once
+    whatever names reach it (relative and absolute, through a link: compared by real
+    path, the first name kept). Paths that do not exist, and paths named explicitly that are not
+    regular files (a FIFO, a device), are recorded in `failures` (if given) or raise
+    :class:`AffectError`.
     """
+    import stat
+
+    from .files import file_kind
+
     exts = None if extensions is None else {e.lower() for e in extensions}
     out: list[str] = []
     seen: set[str] = set()
 
     def add(p: str) -> None:
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
+        # One file, one row: the same real path by another name (relative and absolute,
+        # a link to a file also listed) is left out; the first name given is kept, as
+        # an absolute path (a dangling link is reported by its own name).
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(os.path.abspath(p))
 
     for raw in paths:
         p = os.fspath(raw)
+        if isinstance(p, bytes):
+            p = os.fsdecode(p)
         if os.path.isdir(p):
             found = []
             for root, dirs, files in os.walk(p, followlinks=False):
@@ -109,6 +122,17 @@ def expand_paths(paths: Iterable, extensions: Iterable[str] | None = None,
             for f in sorted(found):
                 add(f)
         elif os.path.lexists(p):
+            try:
+                mode = os.stat(p).st_mode
+            except OSError:
+                mode = None  # a broken link: the worker says why it cannot be read
+            if mode is not None and not stat.S_ISREG(mode):
+                # Named explicitly, a FIFO or device is an error, not a silent skip.
+                fail = Failure(p, f"is a {file_kind(mode)}, not a regular file")
+                if failures is None:
+                    raise AffectError(str(fail))
+                failures.append(fail)
+                continue
             add(p)
         else:
             fail = Failure(p, "no such file or directory")
@@ -267,8 +291,9 @@ def map_files(func: Callable, paths: Sequence[str], *, n_jobs: int = 1,
         :class:`Failure` with a one-line reason; the batch goes on.
     paths : sequence of str
     n_jobs : int
-        Worker processes (joblib's loky backend). 1 runs in this process;
-        -1 or 0 means all cores.
+        Worker processes (see :func:`_process_results`: a worker that dies fails only
+        the file it held, and the batch goes on). 1 runs in this process; -1 or 0
+        means all cores.
     progress : Progress, optional
         Advanced once per file.
     timeout : float, optional
@@ -341,6 +366,195 @@ def _dask_results(func, paths, timeout, scheduler) -> Iterator[tuple[bool, objec
         client.close()
 
 
+def _worker_main(fd: int) -> None:
+    """A worker process of :func:`_process_results`, on the socket `fd`: its parent's
+    ``sys.path`` and the function come first, then ``(index, path)`` tasks in and
+    ``(index, ok, value)`` out, until told to stop (``None``) or the socket closes
+    (the parent is gone)."""
+    import pickle
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
+    try:
+        sys.path[:] = conn.recv()
+        func, timeout = pickle.loads(conn.recv_bytes())
+    except (EOFError, OSError):
+        return
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        index, path = task
+        ok, value = _call(func, path, timeout)
+        try:
+            conn.send((index, ok, value))
+        except (BrokenPipeError, EOFError, OSError):
+            return
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
+            conn.send((index, False, f"result cannot be sent back ({_format_exception(exc)})"))
+
+
+class _Worker:
+    """One worker process, its socket and the task it holds (index, start time).
+
+    A fresh interpreter (not a fork, not ``multiprocessing``'s spawn, which runs the
+    caller's main module again) that imports only what the function needs, in a process
+    group of its own: a Ctrl-C at the terminal reaches the parent alone, which stops its
+    workers itself, so no worker dies half-way printing a traceback.
+    """
+
+    __slots__ = ("proc", "conn", "task", "started")
+
+    def __init__(self, payload: bytes):
+        import socket
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        # The package is importable in the worker wherever it is imported from here
+        # (an uninstalled checkout too); the rest of sys.path follows on the socket.
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "from affect_features.batch import "
+                 f"_worker_main; _worker_main({theirs.fileno()})"],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env,
+                process_group=0, close_fds=True)
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(list(sys.path))
+        self.conn.send_bytes(payload)
+        self.task: int | None = None
+        self.started = 0.0
+
+    def exitcode(self):
+        """The process's exit status once it ended (negative: killed by that signal)."""
+        try:
+            return self.proc.wait(1.0)
+        except Exception:  # noqa: BLE001 - still running
+            return None
+
+    def stop(self) -> None:
+        """End the process (SIGTERM, then SIGKILL after a second) and close the socket."""
+        try:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(1.0)
+                except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
+                    self.proc.kill()
+                    self.proc.wait(1.0)
+        finally:
+            self.conn.close()
+
+
+def _death_reason(exitcode) -> str:
+    """Why a worker process ended without answering, for the file it held."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory, or killed)" if name == "SIGKILL" else ""
+        return f"the worker process died with {name}{hint} while analysing this file"
+    return f"the worker process exited (status {exitcode}) while analysing this file"
+
+
+#: Extra time a worker is given beyond the per-file limit before its parent stops it:
+#: the limit is enforced inside the worker (:class:`time_limit`), which cannot interrupt
+#: a C call that never returns; the parent's deadline can.
+_HARD_LIMIT_GRACE = 10.0
+
+
+def _process_results(func, paths, n_jobs, timeout) -> Iterator[tuple[bool, object]]:
+    """``_call(func, path, timeout)`` for every path in `n_jobs` worker processes, in
+    input order.
+
+    The parent hands one file at a time to each worker and keeps at most ``4 * n_jobs``
+    results ahead of the consumer, so memory stays bounded. It knows which file each
+    worker holds, so a worker that dies (SIGKILL, the kernel's out-of-memory killer, a
+    crash in C) fails only that file, reported once
+    (:func:`_death_reason`), and is replaced; a worker stuck past the time limit plus
+    :data:`_HARD_LIMIT_GRACE` in code the alarm cannot interrupt is stopped the same way.
+    On an interrupt or when the consumer stops, every worker is stopped and reaped: no
+    traceback from a worker, no process left behind (:class:`_Worker`). Functions are
+    sent with cloudpickle (as joblib does), so any function joblib accepts works here,
+    and a script calling this needs no ``if __name__ == "__main__"`` guard.
+    """
+    from multiprocessing.connection import wait
+
+    try:  # joblib's own dependency (bundled in joblib before 1.5)
+        import cloudpickle
+    except ImportError:  # pragma: no cover
+        from joblib.externals import cloudpickle
+
+    payload = cloudpickle.dumps((func, timeout))
+    hard = None if timeout is None else timeout + max(_HARD_LIMIT_GRACE, timeout)
+    n, window = len(paths), 4 * n_jobs
+    results: dict[int, tuple[bool, object]] = {}
+    workers: list[_Worker] = []
+    next_task = next_out = 0
+    try:
+        workers = [_Worker(payload) for _ in range(min(n_jobs, n))]
+        while next_out < n:
+            for i, w in enumerate(workers):
+                while w.task is None and next_task < n and next_task - next_out < window:
+                    try:
+                        w.conn.send((next_task, paths[next_task]))
+                    except OSError:  # died while idle: replace it, hand the file on
+                        w.stop()
+                        w = workers[i] = _Worker(payload)
+                        continue
+                    w.task, w.started = next_task, time.monotonic()
+                    next_task += 1
+            busy = [w for w in workers if w.task is not None]
+            if not busy:  # pragma: no cover - cannot happen while results are due
+                break
+            wait_for = None
+            if hard is not None:
+                wait_for = max(0.0, min(w.started for w in busy) + hard - time.monotonic())
+            ready = set(wait([w.conn for w in busy], timeout=wait_for))
+            for w in busy:
+                i = workers.index(w)
+                if w.conn in ready:
+                    try:
+                        index, ok, value = w.conn.recv()
+                        results[index] = (ok, value)
+                        w.task = None
+                        continue
+                    except (EOFError, OSError):  # its end closed: the worker died
+                        pass
+                    results[w.task] = (False, _death_reason(w.exitcode()))
+                elif hard is not None and time.monotonic() - w.started > hard:
+                    results[w.task] = (False, f"timed out after {timeout:g} s (stuck in "
+                                              f"code the time limit cannot interrupt; "
+                                              f"the worker process was stopped)")
+                else:
+                    continue
+                w.task = None
+                w.stop()
+                workers[i] = _Worker(payload)
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
+    finally:
+        for w in workers:
+            try:
+                w.stop()
+            except KeyboardInterrupt:  # a second Ctrl-C: finish stopping the others
+                w.proc.kill()
+                w.conn.close()
+            except OSError:
+                pass
+
+
 def _map_files(func, paths, n_jobs, progress, timeout, scheduler=None):
     if n_jobs is None or n_jobs <= 0:
         n_jobs = default_jobs()
@@ -350,11 +564,7 @@ def _map_files(func, paths, n_jobs, progress, timeout, scheduler=None):
     elif n_jobs == 1:
         results = (_call(func, p, timeout) for p in paths)
     else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs, return_as="generator",
-                           pre_dispatch=f"{4 * n_jobs}", batch_size=1)(
-            delayed(_call)(func, p, timeout) for p in paths)
+        results = _process_results(func, paths, n_jobs, timeout)
     for path, (ok, value) in zip(paths, results):
         if progress is not None:
             progress.update(1, failed=not ok)

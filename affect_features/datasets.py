@@ -18,6 +18,16 @@ Kinds
     Label: the most-voted emotion (ties: the first in the file's column order).
     Extras: ``distributions`` (n, 7), ``emotions`` (the column labels), ``ratings``
     (n, 2) on 1-9, ``keywords`` (the search-keyword folder).
+``gaped:DIR``
+    The Geneva Affective PicturE Database (Dan-Glauser & Scherer 2011).
+    ``DIR/ratings.csv``: ``file`` (``<category>/<name>.jpg``, relative to
+    ``DIR/images``), ``category``, ``valence``, ``arousal`` (mean ratings, 0-100 with 50
+    neutral -> ``percent``), their ``_sd``, and the internal/external norm ratings.
+    Dominance was not rated: NaN. No emotion label (``labels`` is None: the folders are
+    picture categories, not emotions; a picture's quadrant is that of its ratings).
+    Extras: ``categories`` (``A`` animal mistreatment, ``H`` human concerns, ``N``
+    neutral, ``P`` positive, ``Sn`` snakes, ``Sp`` spiders), ``ratings`` (n, 2) on
+    0-100, ``rating_sd`` (n, 2).
 ``4q:DIR``
     The 4Q audio emotion set (Panda et al. 2018). ``DIR/metadata.csv`` (``Song``,
     ``Artist``, ``Title``, ``Quadrant``, ``PQuad``, ``MoodsFoundStr``, ...); clips at
@@ -29,6 +39,19 @@ Kinds
     ``lexicon=none`` uses the quadrant points for every song. Extras: ``song_ids``,
     ``artists``, ``titles``, ``pquad``, ``moods`` (words per song), ``n_moods_found``,
     ``n_fallback``.
+``emotify:DIR``
+    Emotify (Aljanaki, Wiering & Veltkamp 2016): ``DIR/data.csv`` with one row per
+    listener and track: ``track id``, ``genre`` and a 0/1 column per GEMS emotion
+    (``amazement``, ``solemnity``, ``tenderness``, ``nostalgia``, ``calmness``,
+    ``power``, ``joyful_activation``, ``tension``, ``sadness``; other columns such as
+    ``mood``, ``liked``, ``age`` are ignored). Track ids number the genres classical
+    1-100, rock 101-200, electronic 201-300, pop 301-400; the clip of track ``t`` is
+    ``DIR/emotifymusic/<genre>/<t - offset>.mp3`` (offsets 0, 100, 200, 300). Point:
+    the mean of the GEMS labels' points weighted by the share of the track's
+    listeners who chose each (:func:`~affect_features.space.distribution_point`,
+    ``gems``; a track nobody labelled is at the origin); label: the most chosen
+    emotion (ties: the first in GEMS order). Extras: ``track_ids``, ``genres``,
+    ``n_listeners``, ``shares`` (n, 9), ``emotions``.
 ``artphoto:DIR``
     ArtPhoto (Machajdik & Hanbury 2010): images named ``<emotion>_<n>.<ext>`` (any
     depth below DIR) with the eight Mikels categories; point ``label_point(emotion,
@@ -61,10 +84,10 @@ Kinds
 ``csv:FILE``
     A generic table with a ``path`` column (relative paths are relative to FILE's
     folder) and either ratings ``valence``, ``arousal`` and optionally ``dominance``
-    (blank: unknown), whose scale (``sam9``, ``likert7``, ``unit``, ``nrc``, ``space``;
+    (blank: unknown), whose scale (``sam9``, ``likert7``, ``unit``, ``nrc``, ``percent``, ``space``;
     :data:`~affect_features.space.SCALES`) must be declared by a ``scale`` column or
     the option ``scale=``; or a ``label`` column whose ``taxonomy`` (``mikels``,
-    ``emotion6``, ``audioset_mood``, ``russell``) is declared the same way. With both,
+    ``emotion6``, ``audioset_mood``, ``russell``, ``gems``) is declared the same way. With both,
     the ratings are the points and the labels are kept. The modality is the option or
     column ``modality``, else inferred from the file extensions.
 
@@ -84,8 +107,16 @@ References
    and dominance for 13,915 English lemmas. Behavior Research Methods, 45, 1191-1207.
 .. [4] Machajdik, J., & Hanbury, A. (2010). Affective image classification using
    features inspired by psychology and art theory. ACM Multimedia 2010, 83-92.
+.. [6] Dan-Glauser, E. S., & Scherer, K. R. (2011). The Geneva affective picture database
+   (GAPED): a new 730-picture database focusing on valence and normative significance.
+   Behavior Research Methods, 43(2), 468-477.
 .. [5] Gemmeke, J. F. et al. (2017). Audio Set: An ontology and human-labeled dataset for
    audio events. ICASSP 2017.
+.. [7] Aljanaki, A., Wiering, F., & Veltkamp, R. C. (2016). Studying emotion induced by
+   music through a crowdsourcing game. Information Processing & Management, 52(1),
+   115-128 (the Emotify set).
+.. [8] Zentner, M., Grandjean, D., & Scherer, K. R. (2008). Emotions evoked by the sound
+   of music: characterization, classification, and measurement. Emotion, 8(4), 494-521.
 """
 
 from __future__ import annotations
@@ -202,21 +233,21 @@ class Dataset:
 # ---------------------------------------------------------------------- helpers
 
 def _read_text(path: str, what: str) -> str:
+    """A dataset's text file (UTF-8, else Latin-1): a regular file within
+    :data:`affect_features.files.LIMITS` ``["dataset table"]``, checked before reading
+    (a FIFO, a device or a folder is a one-line :class:`DatasetError`)."""
+    from .files import LIMITS, FileRefused, read_text
+
+    if not os.path.lexists(path):
+        raise DatasetError(path, f"{what} not found")
+    if os.path.isdir(path):
+        raise DatasetError(path, f"{what} expected, found a folder")
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise DatasetError(path, f"{what} not found") from None
-    except IsADirectoryError:
-        raise DatasetError(path, f"{what} expected, found a folder") from None
-    except UnicodeDecodeError:
-        try:
-            with open(path, encoding="latin-1", newline="") as fh:
-                return fh.read()
-        except OSError as exc:  # pragma: no cover - vanished in between
-            raise DatasetError(path, f"cannot read {what} ({exc.strerror or exc})") from None
-    except OSError as exc:
-        raise DatasetError(path, f"cannot read {what} ({exc.strerror or exc})") from None
+        text = read_text(path, what, LIMITS["dataset table"], fallback="latin-1")
+    except FileRefused as exc:
+        raise DatasetError(path, exc.reason) from None
+    # As reading with newline="": universal newlines are the csv module's business.
+    return text
 
 
 def _require_dir(path: str, what: str) -> None:
@@ -311,6 +342,53 @@ def _load_emotion6(root: str, options: Mapping[str, str]) -> Dataset:
     return _finish("emotion6", root, paths, points, labels, "emotion6", "image", extra, gt)
 
 
+# ----------------------------------------------------------------------- GAPED
+
+GAPED_CATEGORIES = ("A", "H", "N", "P", "Sn", "Sp")
+
+
+def _load_gaped(root: str, options: Mapping[str, str]) -> Dataset:
+    from .space import to_space
+
+    _check_options("gaped", options, ())
+    _require_dir(root, "gaped")
+    table = os.path.join(root, "ratings.csv")
+    rows = list(csv.reader(io.StringIO(_read_text(table, "GAPED ratings"))))
+    if not rows:
+        raise DatasetError(table, "empty file")
+    header = [c.strip().lower() for c in rows[0]]
+    need = ("file", "valence", "arousal")
+    absent = [c for c in need if c not in header]
+    if absent:
+        raise DatasetError(table, f"bad header: no column {', '.join(absent)} "
+                                  f"(expected file, category, valence, valence_sd, "
+                                  f"arousal, arousal_sd, ...)")
+    col = {c: header.index(c) for c in header}
+    files, ratings, sds, cats = [], [], [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < len(header):
+            raise DatasetError(table, f"line {number}: {len(row)} columns, "
+                                      f"expected {len(header)}")
+        name = row[col["file"]].strip()
+        files.append(name)
+        ratings.append([_float(row[col[c]], table, number, c) for c in ("valence", "arousal")])
+        sds.append([_float(row[col[c]], table, number, c)
+                    if c in col and row[col[c]].strip() else np.nan
+                    for c in ("valence_sd", "arousal_sd")])
+        cats.append(row[col["category"]].strip() if "category" in col
+                    else name.split("/")[0])
+    ratings = np.array(ratings, dtype=np.float64).reshape(-1, 2)
+    if np.any((ratings < 0) | (ratings > 100)):
+        raise DatasetError(table, "ratings outside the 0-100 scale")
+    points = np.column_stack([to_space(ratings, "percent"), np.full(len(files), np.nan)])
+    paths = [os.path.join(root, "images", *f.split("/")) for f in files]
+    extra = {"categories": cats, "ratings": ratings,
+             "rating_sd": np.array(sds, dtype=np.float64).reshape(-1, 2)}
+    return _finish("gaped", root, paths, points, None, None, "image", extra, table)
+
+
 # -------------------------------------------------------------------------- 4Q
 
 def _read_warriner(path: str, wanted=None) -> dict[str, tuple[float, float, float]]:
@@ -392,6 +470,69 @@ def _load_4q(root: str, options: Mapping[str, str]) -> Dataset:
              "n_moods_found": n_found, "n_fallback": int(np.sum(n_found == 0)),
              "lexicon": None if not norms else os.path.abspath(os.path.expanduser(lexicon))}
     return _finish("4q", root, paths, points, labels, "russell", "audio", extra, meta)
+
+
+# --------------------------------------------------------------------- Emotify
+
+#: Emotify's genres with the offset of their track ids (track ``t`` of a genre is file
+#: ``t - offset``): classical 1-100, rock 101-200, electronic 201-300, pop 301-400.
+EMOTIFY_GENRES = {"classical": 0, "rock": 100, "electronic": 200, "pop": 300}
+
+
+def _load_emotify(root: str, options: Mapping[str, str]) -> Dataset:
+    from .space import TAXONOMIES, canonical_label, distribution_point
+
+    _check_options("emotify", options, ())
+    _require_dir(root, "emotify")
+    table = os.path.join(root, "data.csv")
+    rows = list(csv.reader(io.StringIO(_read_text(table, "Emotify data"))))
+    if not rows:
+        raise DatasetError(table, "empty file")
+    header = [" ".join(c.strip().lower().replace("_", " ").split()) for c in rows[0]]
+    emotions = TAXONOMIES["gems"]
+    need = ("track id", "genre", *emotions)
+    absent = [c for c in need if c not in header]
+    if absent:
+        raise DatasetError(table, f"bad header: no column {', '.join(absent)} (expected "
+                                  f"track id, genre, amazement, ..., sadness)")
+    col = {c: header.index(c) for c in need}
+    votes: dict[int, np.ndarray] = {}
+    listeners: dict[int, int] = {}
+    genre_of: dict[int, str] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < len(header):
+            raise DatasetError(table, f"line {number}: {len(row)} columns, "
+                                      f"expected {len(header)}")
+        track = _float(row[col["track id"]], table, number, "track id")
+        genre = row[col["genre"]].strip().lower()
+        if genre not in EMOTIFY_GENRES:
+            raise DatasetError(table, f"line {number}: genre {genre!r} is not one of "
+                                      f"{', '.join(EMOTIFY_GENRES)}")
+        offset = EMOTIFY_GENRES[genre]
+        if track != int(track) or not offset < track <= offset + 100:
+            raise DatasetError(table, f"line {number}: track id {row[col['track id']]!r} "
+                                      f"is not in {offset + 1}-{offset + 100} ({genre})")
+        track = int(track)
+        ticks = np.array([_float(row[col[e]], table, number, e) for e in emotions])
+        if np.any((ticks != 0) & (ticks != 1)):
+            raise DatasetError(table, f"line {number}: emotion columns must be 0 or 1")
+        votes[track] = votes.get(track, 0) + ticks
+        listeners[track] = listeners.get(track, 0) + 1
+        genre_of[track] = genre
+    tracks = sorted(votes)
+    n_listeners = np.array([listeners[t] for t in tracks], dtype=np.int64)
+    shares = np.array([votes[t] for t in tracks], dtype=np.float64).reshape(-1, len(emotions))
+    shares /= np.maximum(n_listeners, 1)[:, None]
+    points = distribution_point(shares, "gems") if tracks else np.zeros((0, 3))
+    labels = [canonical_label(emotions[i], "gems") for i in np.argmax(shares, axis=1)]
+    genres = [genre_of[t] for t in tracks]
+    paths = [os.path.join(root, "emotifymusic", g, f"{t - EMOTIFY_GENRES[g]}.mp3")
+             for t, g in zip(tracks, genres)]
+    extra = {"track_ids": np.array(tracks, dtype=np.int64), "genres": genres,
+             "n_listeners": n_listeners, "shares": shares, "emotions": tuple(emotions)}
+    return _finish("emotify", root, paths, points, labels, "gems", "audio", extra, table)
 
 
 # -------------------------------------------------------------------- ArtPhoto
@@ -608,12 +749,12 @@ def _load_csv(path: str, options: Mapping[str, str]) -> Dataset:
                                  "scale) or label (with a taxonomy)")
     if has_ratings and "scale" not in fields and "scale" not in options:
         raise DatasetError(path, "no rating scale declared: add a 'scale' column or use "
-                                 "csv:FILE?scale=NAME (sam9, likert7, unit, nrc, space)")
+                                 "csv:FILE?scale=NAME (sam9, likert7, unit, nrc, percent, space)")
     if has_labels and not has_ratings and "taxonomy" not in fields \
             and "taxonomy" not in options:
         raise DatasetError(path, "no label taxonomy declared: add a 'taxonomy' column or "
                                  "use csv:FILE?taxonomy=NAME (mikels, emotion6, "
-                                 "audioset_mood, russell)")
+                                 "audioset_mood, russell, gems)")
     folder = os.path.dirname(path)
     paths, points, labels, taxonomies, modalities = [], [], [], [], []
     for number, row in enumerate(reader, start=2):
@@ -678,7 +819,9 @@ def _load_csv(path: str, options: Mapping[str, str]) -> Dataset:
 
 _LOADERS: dict[str, Callable[[str, Mapping[str, str]], Dataset]] = {
     "emotion6": _load_emotion6,
+    "gaped": _load_gaped,
     "4q": _load_4q,
+    "emotify": _load_emotify,
     "artphoto": _load_artphoto,
     "abstract": _load_abstract,
     "audioset": _load_audioset,
@@ -725,7 +868,7 @@ def load_dataset(spec: str, **options) -> Dataset:
     ----------
     spec : str
         ``KIND:PATH``, optionally with options ``?key=value&...``; KIND one of
-        ``emotion6``, ``4q``, ``artphoto``, ``abstract``, ``audioset``, ``csv`` (see
+        ``emotion6``, ``gaped``, ``4q``, ``artphoto``, ``abstract``, ``audioset``, ``csv`` (see
         the module docstring for each layout).
     **options
         Options as keyword arguments (they override those of the spec), e.g.

@@ -37,6 +37,10 @@ from .space import AXES, quadrant
 __all__ = [
     "categorical_accuracy",
     "precision_at_k",
+    "balanced",
+    "balanced_accuracy",
+    "majority_share",
+    "distinct_at_1",
     "mean_reciprocal_rank",
     "chance_agreement",
     "per_class_recall",
@@ -248,6 +252,88 @@ def chance_agreement(query_labels, item_labels) -> float:
     item_share = {_plain(c): n / items.size for c, n in zip(i_classes, i_counts)}
     return float(sum(n / query.size * item_share.get(_plain(c), 0.0)
                      for c, n in zip(q_classes, q_counts)))
+
+
+def balanced(per_query, query_labels) -> float:
+    """Mean over query classes of the mean of a per-query score within the class.
+
+    A score averaged over queries favours the common classes: on GAPED, half the photos
+    are Q2, so always answering Q2 scores 0.5. Balancing gives each class of query the
+    same weight (the macro average; for a 0/1 hit this is the mean per-class recall).
+
+    Parameters
+    ----------
+    per_query : array_like, shape (n,)
+        One finite score per query (e.g. 1 where the top song agrees, or the query's
+        precision at k, or its reciprocal rank).
+    query_labels : array_like, shape (n,)
+
+    Returns
+    -------
+    float
+        ``mean_c mean_{i: label_i = c} per_query_i`` over the classes present.
+
+    Examples
+    --------
+    >>> balanced([1, 1, 1, 0], ["a", "a", "a", "b"])
+    0.5
+    """
+    scores = _values(per_query, "per_query")
+    query = _labels(query_labels, "query_labels")
+    _same_length(query, scores, "per_query and query_labels")
+    return float(np.mean([scores[query == c].mean() for c in np.unique(query)]))
+
+
+def balanced_accuracy(true, pred) -> float:
+    """Mean per-class recall (Brodersen et al. 2010): chance is 1 / n_classes whatever
+    the class shares, so a classifier that always answers the majority class scores
+    1 / n_classes, not the majority's share.
+
+    Examples
+    --------
+    >>> balanced_accuracy(["a", "a", "a", "b"], ["a", "a", "a", "a"])
+    0.5
+    """
+    true = _labels(true, "true")
+    pred = _labels(pred, "pred")
+    _same_length(true, pred, "true and pred")
+    return balanced((true == pred).astype(np.float64), true)
+
+
+def majority_share(labels) -> float:
+    """Accuracy of always answering the most common label (the majority baseline).
+
+    Examples
+    --------
+    >>> majority_share(["a", "a", "b"])
+    0.6666666666666666
+    """
+    labels = _labels(labels, "labels")
+    _, counts = np.unique(labels, return_counts=True)
+    return float(counts.max() / labels.size)
+
+
+def distinct_at_1(ranked_items) -> int:
+    """Number of distinct items ranked first over all queries.
+
+    A matcher can raise precision at 1 by giving every query the same few "surest"
+    items; this count shows how varied its suggestions are (report it beside P@1).
+
+    Parameters
+    ----------
+    ranked_items : array_like, shape (n_queries, K)
+        Item indices (or ids), best first.
+
+    Examples
+    --------
+    >>> distinct_at_1([[3, 1], [3, 2], [0, 3]])
+    2
+    """
+    ranked = np.asarray(ranked_items)
+    if ranked.ndim != 2 or ranked.shape[1] == 0:
+        raise ParameterError(f"ranked_items must have shape (n_queries, K >= 1), got "
+                             f"{ranked.shape}")
+    return int(np.unique(ranked[:, 0]).size)
 
 
 def per_class_recall(true, pred, labels: Sequence | None = None) -> dict:
@@ -489,7 +575,7 @@ def regression_report(true_points, pred_points,
     return report
 
 
-def matching_report(query_labels, ranked_labels, item_labels) -> dict:
+def matching_report(query_labels, ranked_labels, item_labels, ranked_items=None) -> dict:
     """All matching metrics of ranked lists against query labels.
 
     Parameters
@@ -508,7 +594,13 @@ def matching_report(query_labels, ranked_labels, item_labels) -> dict:
         (:func:`chance_agreement`, the expected value of accuracy and of every
         precision_at_k under a random ranking), ``per_class_recall`` (top-1, by query
         class), ``confusion`` = ``{"labels": [...], "matrix": [[...]]}`` (rows: query
-        class, columns: top-1 item class). Plain Python types only.
+        class, columns: top-1 item class). ``balanced_precision_at_1/5``,
+        ``balanced_mrr`` (each averaged per query class, :func:`balanced`),
+        ``balanced_chance`` (the mean over query classes of the item share of the
+        class), ``majority`` and ``balanced_majority`` (the always-majority answer:
+        every query gets items of the most common query class). With `ranked_items`
+        (item indices, same shape as `ranked_labels`): ``distinct_at_1`` and its
+        share of the library ``distinct_at_1_share``. Plain Python types only.
     """
     query, ranked = _ranked(query_labels, ranked_labels)
     items = _labels(item_labels, "item_labels")
@@ -525,6 +617,20 @@ def matching_report(query_labels, ranked_labels, item_labels) -> dict:
             report[f"precision_at_{k}"] = precision_at_k(query, ranked, k)
     report["mrr"] = mean_reciprocal_rank(query, ranked)
     report["chance"] = chance_agreement(query, items)
+    hits = _hits(query, ranked).astype(np.float64)
+    for k in (1, 5):
+        if k <= ranked.shape[1]:
+            report[f"balanced_precision_at_{k}"] = balanced(hits[:, :k].mean(axis=1), query)
+    first = hits.argmax(axis=1)
+    report["balanced_mrr"] = balanced(np.where(hits.any(axis=1), 1.0 / (first + 1.0), 0.0),
+                                      query)
+    q_classes = np.unique(query)
+    report["balanced_chance"] = float(np.mean([np.mean(items == c) for c in q_classes]))
+    report["majority"] = majority_share(query)
+    report["balanced_majority"] = 1.0 / len(q_classes)
+    if ranked_items is not None:
+        report["distinct_at_1"] = distinct_at_1(ranked_items)
+        report["distinct_at_1_share"] = report["distinct_at_1"] / max(int(items.shape[0]), 1)
     report["per_class_recall"] = per_class_recall(query, top1)
     report["confusion"] = {"labels": classes,
                            "matrix": confusion_matrix(query, top1, classes).tolist()}

@@ -59,7 +59,17 @@ with ``fsbytes:``, so the two forms cannot collide.
 Security: every SQL statement takes its values as parameters, paths are never given to a
 shell, and a file that is not one of our libraries (not SQLite, another application's
 database, a newer schema) is refused with :class:`~affect_features.errors.LibraryError`
-before anything is written to it.
+before anything is written to it. Every library is treated as coming from anywhere
+(there is no trusted mode): it must be a regular file; it is opened with
+``trusted_schema = OFF``; its schema must hold exactly the objects this package creates
+(:func:`schema_problem`: a planted trigger, view, table or index is refused, by name,
+before any statement of ours could fire it, and checked again before each write if the
+schema changed meanwhile); every read or write is bounded in time
+(:data:`QUERY_TIME_LIMIT`); readers (``affect match``, ``affect library``) open it
+read-only; every value read is checked (points: three numbers in [-1, 1]; text, integer
+and blob columns: their types), a bad row being reported in
+:attr:`MusicLibrary.skipped` by its path and left out, never fatal; and the packed
+snapshot is used only if it agrees with the rows (:func:`_checked_snapshot`).
 """
 
 from __future__ import annotations
@@ -83,7 +93,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._version import __version__
-from .errors import LibraryError, ModelError, ParameterError
+from .errors import LibraryError, ModelError, ParameterError, SchemaError
 
 __all__ = [
     "MusicLibrary",
@@ -93,6 +103,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "APPLICATION_ID",
     "BATCH_SIZE",
+    "INDEX_BATCH_SIZE",
+    "QUERY_TIME_LIMIT",
+    "schema_problem",
     "default_library_path",
     "scan",
     "content_hash",
@@ -102,6 +115,8 @@ __all__ = [
     "read_tags",
     "load_catalogue",
     "default_catalogue",
+    "matching_library",
+    "library_description",
 ]
 
 #: Version of the database layout, kept in ``PRAGMA user_version``.
@@ -113,6 +128,11 @@ APPLICATION_ID = int.from_bytes(b"AFML", "big")
 #: Rows per write transaction: large enough that commits cost little, small enough that
 #: an interrupted run loses little and other writers wait little.
 BATCH_SIZE = 500
+#: Analysed tracks per write transaction of :meth:`MusicLibrary.index` (and at least one
+#: commit a second): tracks arrive at tens per second, so a commit each few costs nothing
+#: next to the analysis, and a run that is killed loses only the few not yet committed
+#: besides those in flight.
+INDEX_BATCH_SIZE = 8
 #: Bytes read from each end of a file for its fingerprint.
 HASH_CHUNK = 1 << 20
 #: Taxonomy of the labels of catalogue rows (4Q quadrants are Russell quadrants).
@@ -192,6 +212,87 @@ PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 _REQUIRED_TABLES = {"metadata", "tracks", "point_snapshot"}
+
+#: Longest any one read or write of a library may run, in seconds
+#: (:attr:`MusicLibrary.query_timeout`): far above what the package's own queries need
+#: (rebuilding the snapshot of a million points takes about 2 s), so it only stops a
+#: damaged or planted library from hanging a command.
+QUERY_TIME_LIMIT = 60.0
+#: Schema objects SQLite itself creates and owns (AUTOINCREMENT's counters, the
+#: statistics of ``ANALYZE`` / ``PRAGMA optimize``, the indexes behind UNIQUE).
+_SQLITE_OWN_TABLES = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"})
+
+
+def _normalised_sql(sql: str | None) -> str | None:
+    """Schema SQL without comments and with whitespace collapsed, for comparison."""
+    if sql is None:
+        return None
+    return " ".join(" ".join(line.split("--", 1)[0] for line in sql.splitlines()).split())
+
+
+@lru_cache(maxsize=1)
+def _expected_objects() -> dict[str, tuple[str, str, str | None]]:
+    """``name -> (type, table, normalised SQL)`` of every schema object a library of
+    :data:`SCHEMA_VERSION` holds, read from a library created in memory."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statement in _split_sql(_SCHEMA_SQL):
+            conn.execute(statement)
+        return {name: (kind, table, _normalised_sql(sql)) for kind, name, table, sql in
+                conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+                if name not in _SQLITE_OWN_TABLES and not name.startswith("sqlite_auto")}
+    finally:
+        conn.close()
+
+
+def schema_problem(conn: sqlite3.Connection) -> str | None:
+    """Why the schema of an open library is not exactly the one this package creates,
+    or None.
+
+    Every object in ``sqlite_master`` must be one of ours with our definition (compared
+    without comments and whitespace): a trigger, view, table or index that someone else
+    planted would otherwise run or be read by our statements (a trigger on
+    ``point_snapshot`` deleting tracks, a recursive query that never ends). Objects
+    SQLite owns (``sqlite_sequence``, ``sqlite_stat*``, the automatic indexes of UNIQUE
+    columns of our tables) are accepted.
+
+    Returns
+    -------
+    reason : str or None
+        One line naming the object, e.g. ``"holds a trigger 'evil' that affect-features
+        did not create"``.
+    """
+    expected = _expected_objects()
+    found = set()
+    for kind, name, table, sql in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid"):
+        name, kind = str(name), str(kind)
+        if name in _SQLITE_OWN_TABLES and kind == "table":
+            continue
+        if name.startswith("sqlite_autoindex_") and kind == "index" and sql is None \
+                and table in ("tracks", "metadata"):
+            continue
+        want = expected.get(name)
+        if want is None or want[0] != kind:
+            return (f"holds a {kind} '{_printable(name)}' that affect-features did not "
+                    f"create (refused: a library from elsewhere may carry code)")
+        if (want[1], want[2]) != (table, _normalised_sql(sql)):
+            return (f"the definition of {kind} '{_printable(name)}' differs from the "
+                    f"affect-features schema (refused: damaged or altered library)")
+        found.add(name)
+    missing = sorted(set(expected) - found)
+    if missing:
+        kind = expected[missing[0]][0]
+        return f"damaged library: missing {kind} {missing[0]!r}"
+    return None
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters (and lone surrogates) shown as escapes, so that a
+    name or tag read from a file cannot move the cursor or recolour a terminal."""
+    from .batch import printable_path
+
+    return printable_path(str(text))
 
 
 # --------------------------------------------------------------------------------------
@@ -445,6 +546,8 @@ def _point_values(v, a, d) -> tuple:
             f"valence, arousal and dominance must be numbers, got {(v, a, d)!r}") from None
     if not (math.isfinite(v) and math.isfinite(a) and math.isfinite(d)):
         raise ParameterError(f"the point must be finite, got {(v, a, d)!r}")
+    if max(abs(v), abs(a), abs(d)) > 1.0:
+        raise ParameterError(f"the point must lie in [-1, 1], got {(v, a, d)!r}")
     return v, a, d
 
 
@@ -542,19 +645,29 @@ class Plan(NamedTuple):
 
 @dataclass
 class IndexReport:
-    """What :meth:`MusicLibrary.index` did."""
+    """What :meth:`MusicLibrary.index` did.
+
+    Every file of the run is counted once: ``added`` (new, analysed), ``updated``
+    (changed, analysed again), ``unchanged`` (nothing to do) or ``failures`` (this
+    run's analysis failed; the row keeps the reason). ``failed_before`` counts the
+    unchanged files whose stored row is a failure of an earlier run, not retried
+    (``retry_errors``); ``removed`` counts rows of vanished files.
+    """
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
     failures: list = field(default_factory=list)  # batch.Failure (path, reason)
+    failed_before: int = 0
     seconds: float = 0.0
     interrupted: bool = False
 
     def __str__(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.removed} removed, {len(self.failures)} failed "
+        before = (f" ({self.failed_before} of them failed before, not retried)"
+                  if self.failed_before else "")
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+                f"{before}, {self.removed} removed, {len(self.failures)} failed "
                 f"in {self.seconds:.1f} s" + (" (interrupted)" if self.interrupted else ""))
 
 
@@ -613,6 +726,14 @@ class MusicLibrary:
     timeout : float
         Seconds a write waits for another process's write to finish before failing.
 
+    Attributes
+    ----------
+    skipped : dict of int to str
+        Stored rows left out because their values are not what the schema declares
+        (a point that is not 3 numbers in [-1, 1], text where a number belongs,
+        unreadable descriptors): track id to a one-line message naming the row by its
+        path. Filled as rows are read; the CLI reports them.
+
     Raises
     ------
     LibraryError
@@ -632,6 +753,9 @@ class MusicLibrary:
     ...     [t["title"] for t in lib.nearest((0.7, 0.4, 0.0), k=1)]
     ['Happy']
     """
+
+    #: Longest any one statement may run, in seconds (see :data:`QUERY_TIME_LIMIT`).
+    query_timeout: float = QUERY_TIME_LIMIT
 
     def __init__(self, path=None, *, create: bool = True, readonly: bool = False,
                  timeout: float = 60.0):
@@ -662,22 +786,27 @@ class MusicLibrary:
         return LibraryError(f"{self.path}: {what}{detail}")
 
     def _open(self, create: bool) -> sqlite3.Connection:
+        self.skipped: dict[int, str] = {}
         if self._memory:
             if self.readonly:
                 raise LibraryError(":memory: library cannot be read-only")
             conn = sqlite3.connect(":memory:", isolation_level=None,
                                    check_same_thread=False)
+            self._harden(conn)
             conn.executescript("BEGIN;" + _SCHEMA_SQL + "COMMIT;")
+            self._schema_version = conn.execute("PRAGMA schema_version").fetchone()[0]
             self._conn = conn
             self._set_metadata_now({"format": _FORMAT, "created_by": __version__,
                                     "created_at": repr(time.time())})
             return conn
         p = self.path
-        if os.path.isdir(p):
-            raise self._fail("is a folder, not a library file")
         exists = os.path.exists(p)
         if not exists and (not create or self.readonly):
             raise self._fail("no such library")
+        if exists:
+            # A FIFO would block sqlite's open forever, a device is no database.
+            from .files import check_regular_file
+            check_regular_file(p, "library", error=LibraryError)
         try:
             if self.readonly:
                 uri = Path(p).as_uri() + "?mode=ro"
@@ -689,6 +818,7 @@ class MusicLibrary:
         except sqlite3.Error as exc:
             raise self._fail("cannot open", exc) from None
         try:
+            self._harden(conn)
             self._check_or_create(conn)
             self._configure(conn)
         except BaseException:
@@ -739,6 +869,77 @@ class MusicLibrary:
             raise self._fail("damaged library", exc) from None
         if fmt is None or fmt[0] != _FORMAT:
             raise self._fail("not an affect-features music library (metadata format)")
+        self._check_schema_objects(conn)
+
+    def _harden(self, conn) -> None:
+        """SQLite's defences for a file from anywhere, before its schema is read.
+
+        ``trusted_schema = OFF`` (functions with side effects and virtual tables may not
+        be used from the schema), ``cell_size_check`` (a damaged page is an error, not a
+        crash), and a bound on the time of every read or write: each one notes when it
+        starts (:meth:`_read`, :meth:`_write`, :meth:`_sql`) and a progress handler,
+        called every 20,000 SQLite instructions, aborts it after :attr:`query_timeout`
+        seconds. (A trace callback marking each statement would be finer, but costs
+        sqlite3 an expanded copy of every statement: 3 to 4 times slower inserts.) The
+        handler is Python code, so a signal (Ctrl-C, SIGTERM) is handled inside a long
+        query too (see :meth:`_sql_error`).
+        """
+        clock = {"start": time.monotonic(), "expired": False}
+        limit = float(self.query_timeout)
+
+        def progress() -> int:
+            if time.monotonic() - clock["start"] > limit:
+                clock["expired"] = True
+                return 1
+            return 0
+
+        self._clock = clock
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            conn.execute("PRAGMA cell_size_check = ON")
+        except sqlite3.Error as exc:
+            raise self._fail("cannot open", exc) from None
+        conn.set_progress_handler(progress, 20_000)
+
+    def _tick(self) -> None:
+        """A read or write starts: its time is counted from now (see :meth:`_harden`)."""
+        self._clock["start"] = time.monotonic()
+
+    def _check_schema_objects(self, conn) -> None:
+        """Refuse a schema holding objects we did not create (see :func:`schema_problem`)."""
+        try:
+            conn.execute("BEGIN")
+            try:
+                problem = schema_problem(conn)
+                self._schema_version = conn.execute("PRAGMA schema_version").fetchone()[0]
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._sql_error("cannot read the schema", exc) from None
+        if problem is not None:
+            raise self._fail(problem)
+
+    def _sql_error(self, what: str, exc: sqlite3.Error) -> BaseException:
+        """The exception to raise for an SQLite error: :class:`LibraryError` naming the
+        file, or :class:`KeyboardInterrupt` when the statement was aborted because a
+        signal arrived while it ran (the progress handler then raised, and sqlite3
+        reports only "interrupted")."""
+        if isinstance(exc, sqlite3.OperationalError) and "interrupt" in str(exc):
+            if self._clock.get("expired"):
+                self._clock["expired"] = False
+                return self._fail(f"a query ran longer than {self.query_timeout:g} s "
+                                  f"(damaged or planted library?)")
+            return KeyboardInterrupt()
+        return self._fail(what, exc)
+
+    @contextmanager
+    def _sql(self, what: str):
+        """Run a block of queries with SQLite errors as :meth:`_sql_error`."""
+        self._tick()
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._sql_error(what, exc) from None
 
     def _create_schema(self, conn) -> None:
         try:
@@ -814,14 +1015,16 @@ class MusicLibrary:
             except sqlite3.OperationalError as exc:
                 raise self._fail(f"cannot write (waited {self._timeout:g} s)",
                                  exc) from None
+            self._tick()
             try:
+                self._recheck_schema(conn)
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise self._fail("write failed", exc) from None
+                    raise self._sql_error("write failed", exc) from None
                 raise
             finally:
                 self._generation += 1
@@ -832,13 +1035,25 @@ class MusicLibrary:
         with self._lock:
             conn = self._db
             conn.execute("BEGIN")
+            self._tick()
             try:
                 yield conn
             except sqlite3.Error as exc:
-                raise self._fail("read failed", exc) from None
+                raise self._sql_error("read failed", exc) from None
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
+
+    def _recheck_schema(self, conn) -> None:
+        """Inside a write transaction: if another process changed the schema since we
+        checked it (``PRAGMA schema_version``), check it again before writing, so that a
+        trigger planted while the library was open never runs."""
+        version = conn.execute("PRAGMA schema_version").fetchone()[0]
+        if version != self._schema_version:
+            problem = schema_problem(conn)
+            if problem is not None:
+                raise self._fail(problem)
+            self._schema_version = version
 
     def _data_version(self) -> int:
         return self._db.execute("PRAGMA data_version").fetchone()[0]
@@ -874,7 +1089,7 @@ class MusicLibrary:
         return f"MusicLibrary({self.path!r}, {state})"
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._lock, self._sql("read failed"):
             return self._db.execute("SELECT count(*) FROM tracks").fetchone()[0]
 
     # -- metadata ---------------------------------------------------------------------
@@ -883,8 +1098,9 @@ class MusicLibrary:
     def metadata(self) -> dict[str, str]:
         """The library's metadata: ``format``, ``created_by``, ``created_at``,
         ``feature_schema`` and ``model_version`` (the latter two once known)."""
-        with self._lock:
-            return dict(self._db.execute("SELECT key, value FROM metadata"))
+        with self._lock, self._sql("read failed"):
+            return dict(self._db.execute("SELECT key, value FROM metadata WHERE "
+                                         "typeof(key) = 'text' AND typeof(value) = 'text'"))
 
     def set_metadata(self, **items) -> None:
         """Set metadata entries (values stored as text)."""
@@ -903,7 +1119,7 @@ class MusicLibrary:
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` or the problems found."""
-        with self._lock:
+        with self._lock, self._sql("integrity check failed"):
             rows = self._db.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(r[0] for r in rows)
 
@@ -935,11 +1151,12 @@ class MusicLibrary:
             ``vanished``: stored rows whose file is gone. Each sorted.
         """
         wanted = sorted({_normalise_path(p) for p in _as_path_list(paths)})
-        with self._lock:
+        with self._lock, self._sql("read failed"):
+            # A path that is not text (a library made elsewhere) names no file of ours.
             stored = {
                 decode_path(path): row for path, *row in self._db.execute(
                     "SELECT path, id, size, mtime_ns, content_hash, error, "
-                    "descriptors IS NOT NULL FROM tracks WHERE path IS NOT NULL")
+                    "descriptors IS NOT NULL FROM tracks WHERE typeof(path) = 'text'")
             }
         to_analyse, unchanged, vanished, touched = [], [], [], []
         for p in wanted:
@@ -1082,13 +1299,26 @@ class MusicLibrary:
                     break
                 groups: dict[int, list] = {}
                 for track_id, blob in rows:
+                    problem = _descriptor_problem(blob)
+                    if problem is not None:
+                        self._skip_row(conn, track_id, problem)
+                        continue
                     groups.setdefault(len(blob), []).append((track_id, blob))
                 now = time.time()
                 updates = []
                 for members in groups.values():
                     X = np.frombuffer(b"".join(b for _, b in members), dtype="<f4")
                     X = X.reshape(len(members), -1).astype(np.float32)
-                    P = _check_points(predict_fn(X), len(members))
+                    try:
+                        P = predict_fn(X)
+                    except (SchemaError, ParameterError) as exc:
+                        # Descriptors this model cannot read (another schema's length):
+                        # those rows keep their point, reported; the others go on.
+                        for track_id, _ in members:
+                            self._skip_row(conn, track_id, f"stored descriptors cannot "
+                                           f"be re-predicted ({exc})")
+                        continue
+                    P = _check_points(P, len(members))
                     updates.extend((*map(float, p), model_version, now, track_id)
                                    for (track_id, _), p in zip(members, P))
                 conn.executemany(
@@ -1105,15 +1335,16 @@ class MusicLibrary:
               jobs: int = 1, progress: bool | None = False,
               tags: Callable | None = read_tags,
               retry_errors: bool = False, remove_vanished: bool = True,
-              batch_size: int = BATCH_SIZE, flush_seconds: float = 10.0,
+              batch_size: int = INDEX_BATCH_SIZE, flush_seconds: float = 1.0,
               scheduler=None) -> IndexReport:
         """Bring the library up to date with files and folders.
 
         :func:`scan`, :meth:`plan`, :meth:`remove_paths` of vanished files, then the
         files to analyse through :func:`affect_features.batch.map_files` (worker
         processes), their points predicted batch by batch and written with
-        :meth:`upsert_many`. Written at least every `batch_size` files or
-        `flush_seconds`, so an interruption loses little; a re-run resumes.
+        :meth:`upsert_many`. Written at least every `batch_size` files
+        (:data:`INDEX_BATCH_SIZE`) or `flush_seconds`, so an interruption or a killed
+        run loses little; a re-run resumes.
 
         Parameters
         ----------
@@ -1157,9 +1388,10 @@ class MusicLibrary:
         todo, unchanged, vanished = self.plan(files, roots=inputs,
                                               retry_errors=retry_errors)
         report.unchanged = len(unchanged)
+        report.failed_before = self._count_failed(unchanged)
         if remove_vanished and vanished:
             report.removed = self.remove_paths(vanished)
-        with self._lock:
+        with self._lock, self._sql("read failed"):
             known = {p for p in todo if self._db.execute(
                 "SELECT 1 FROM tracks WHERE path = ?", (encode_path(p),)).fetchone()}
         pending: list[tuple[str, _Analysed]] = []
@@ -1170,7 +1402,9 @@ class MusicLibrary:
             nonlocal last_flush
             rows = self._analysed_rows(pending, predict, model_version)
             self.upsert_many(rows, batch_size=max(batch_size, len(rows)))
-            for path, _ in pending:
+            for path, res in pending:
+                if res.error is not None:
+                    continue  # counted in report.failures
                 if path in known:
                     report.updated += 1
                 else:
@@ -1211,6 +1445,16 @@ class MusicLibrary:
             self.points()  # rebuild the points snapshot once, now, not at first match
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _count_failed(self, paths) -> int:
+        """How many of these files have a stored row whose analysis failed."""
+        n = 0
+        with self._lock:
+            for chunk in _chunks((encode_path(p) for p in paths), BATCH_SIZE):
+                n += self._db.execute(
+                    f"SELECT count(*) FROM tracks WHERE error IS NOT NULL AND path IN "
+                    f"({', '.join('?' * len(chunk))})", chunk).fetchone()[0]
+        return n
 
     @staticmethod
     def _analysed_rows(pending, predict, model_version) -> list[dict]:
@@ -1275,18 +1519,26 @@ class MusicLibrary:
         version = self._data_version()
         generation = self._generation
         with self._read() as conn:
-            snap = conn.execute("SELECT n, ids, points FROM point_snapshot").fetchone()
-            if snap is not None and len(snap[1]) == 8 * snap[0] \
-                    and len(snap[2]) == 24 * snap[0]:
-                ids = np.frombuffer(snap[1], dtype="<i8").astype(np.int64)
-                pts = np.frombuffer(snap[2], dtype="<f8").reshape(-1, 3).astype(np.float64)
+            stats = conn.execute(_POINT_STATS_SQL).fetchone()
+            # The blobs are read only if their sizes fit the rows: a crafted snapshot of
+            # a gigabyte is never loaded.
+            snapshot = _checked_snapshot(conn.execute(
+                "SELECT n, ids, points FROM point_snapshot WHERE n = ? "
+                "AND length(ids) = 8 * n AND length(points) = 24 * n",
+                (stats[0],)).fetchone(), stats)
+            if snapshot is not None:
+                ids, pts = snapshot
                 snap = True
             else:
-                # One pass over the covering index, straight into a structured array.
+                # One pass over the covering index, straight into a structured array;
+                # rows whose point is not 3 numbers in [-1, 1] are left out (reported
+                # in `skipped`).
                 cur = conn.execute("SELECT id, valence, arousal, dominance FROM tracks "
-                                   "WHERE valence IS NOT NULL")
+                                   f"WHERE valence IS NOT NULL AND {_POINT_OK}")
                 rec = np.fromiter(cur, dtype=[("id", "<i8"), ("v", "<f8"), ("a", "<f8"),
                                               ("d", "<f8")])
+                if len(rec) != stats[0]:
+                    self._note_bad_points(conn)
                 order = np.argsort(rec["id"], kind="stable")
                 rec = rec[order]
                 ids = rec["id"].astype(np.int64)
@@ -1297,6 +1549,24 @@ class MusicLibrary:
         ids.setflags(write=False)
         pts.setflags(write=False)
         return ids, pts
+
+    def _skip_row(self, conn, track_id: int, problem: str) -> None:
+        """Record in :attr:`skipped` that a stored row was left out, by its path."""
+        row = conn.execute("SELECT path, source_id FROM tracks WHERE id = ?",
+                           (track_id,)).fetchone() or (None, None)
+        self.skipped[int(track_id)] = f"{_row_name(row[0], row[1], track_id)}: {problem}"
+
+    def _note_bad_points(self, conn) -> None:
+        """Record in :attr:`skipped` the rows whose point cannot be used (text, inf,
+        out of [-1, 1], partly NULL): reported by path and left out of matching."""
+        for track_id, path, source_id, *point in conn.execute(
+                "SELECT id, path, source_id, valence, arousal, dominance FROM tracks "
+                f"WHERE valence IS NOT NULL AND NOT ({_POINT_OK}) ORDER BY id "
+                f"LIMIT {_MAX_REPORTED}"):
+            shown = ", ".join(_value_text(v) for v in point)
+            self.skipped[int(track_id)] = (
+                f"{_row_name(path, source_id, track_id)}: stored point ({shown}) is not "
+                f"3 numbers in [-1, 1]; track skipped")
 
     def _store_snapshot(self, ids, pts, version, generation) -> None:
         """Keep the points just read, if nobody wrote since (else they are stale)."""
@@ -1346,7 +1616,7 @@ class MusicLibrary:
         """Rows of `ids` (in that order, unknown skipped) as dicts of `cols`."""
         ids = [int(i) for i in ids]
         found: dict[int, tuple] = {}
-        with self._lock:
+        with self._lock, self._sql("read failed"):
             for chunk in _chunks(dict.fromkeys(ids), BATCH_SIZE):
                 for values in self._db.execute(_select_ids_sql(cols, len(chunk)), chunk):
                     found[values[0]] = values
@@ -1355,6 +1625,11 @@ class MusicLibrary:
             values = found.get(i)
             if values is not None:
                 track = dict(zip(cols, values))
+                problem = _field_problem(track)
+                if problem is not None:
+                    self.skipped[i] = (f"{_row_name(track.get('path'), track.get('source_id'), i)}"
+                                       f": {problem}; track skipped")
+                    continue
                 if track["path"] is not None:
                     track["path"] = decode_path(track["path"])
                 out.append(track)
@@ -1363,7 +1638,7 @@ class MusicLibrary:
     def find(self, path) -> dict | None:
         """The track of a file, or None."""
         key = encode_path(_normalise_path(path))
-        with self._lock:
+        with self._lock, self._sql("read failed"):
             row = self._db.execute("SELECT id FROM tracks WHERE path = ?",
                                    (key,)).fetchone()
         return None if row is None else self.tracks([row[0]])[0]
@@ -1439,6 +1714,105 @@ class MusicLibrary:
                 out.append(track)
         return out
 
+    def track_ids(self, *, failed: bool | None = None) -> np.ndarray:
+        """Ids of all tracks, in listing order: by path, then source id.
+
+        Parameters
+        ----------
+        failed : bool, optional
+            True: only tracks whose analysis failed (they have an ``error``); False:
+            only the others; None: all.
+
+        Returns
+        -------
+        ids : ndarray of int64
+        """
+        where = {None: "", True: " WHERE error IS NOT NULL",
+                 False: " WHERE error IS NULL"}[failed]
+        with self._read() as conn:
+            cur = conn.execute(f"SELECT id FROM tracks{where} ORDER BY path, source_id")
+            return np.fromiter((r[0] for r in cur), dtype=np.int64)
+
+    def stats(self) -> dict:
+        """Size and state of the library, as ``affect library stats`` prints it.
+
+        Returns
+        -------
+        stats : dict (JSON-able)
+            ``path``; ``tracks`` (rows), ``files`` (rows with a path; the others are
+            catalogue rows), ``with_point``, ``failed`` (analysis failed, the row keeps
+            the reason), ``quadrants`` (points per Russell quadrant, by
+            :func:`affect_features.space.quadrant` of each point), ``model_versions``
+            and ``descriptor_schemas`` (rows per value, ``null`` for none),
+            ``library_schema`` (:data:`SCHEMA_VERSION` of the file), ``metadata`` and
+            ``size_bytes`` (the database with its ``-wal`` and ``-shm`` files; 0 in
+            memory).
+        """
+        from .space import QUADRANTS, quadrant
+
+        with self._read() as conn:
+            tracks, files, failed = conn.execute(
+                "SELECT count(*), count(path), count(error) FROM tracks").fetchone()
+            models = {k: n for k, n in conn.execute(
+                "SELECT model_version, count(*) FROM tracks WHERE valence IS NOT NULL "
+                "GROUP BY model_version ORDER BY count(*) DESC, model_version")}
+            schemas = {k: n for k, n in conn.execute(
+                "SELECT descriptor_schema, count(*) FROM tracks "
+                "WHERE descriptors IS NOT NULL GROUP BY descriptor_schema "
+                "ORDER BY count(*) DESC, descriptor_schema")}
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            meta = dict(conn.execute("SELECT key, value FROM metadata"))
+        _, pts = self.points()
+        per_quadrant = dict.fromkeys(QUADRANTS, 0)
+        if len(pts):
+            names, counts = np.unique(quadrant(pts), return_counts=True)
+            per_quadrant.update({str(q): int(c) for q, c in zip(names, counts)})
+        size = 0
+        if not self._memory:
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    size += os.path.getsize(self.path + suffix)
+                except OSError:
+                    pass
+        return {"path": self.path, "tracks": int(tracks), "files": int(files),
+                "with_point": int(len(pts)), "failed": int(failed),
+                "quadrants": per_quadrant, "model_versions": models,
+                "descriptor_schemas": schemas, "library_schema": int(version),
+                "metadata": meta, "size_bytes": int(size)}
+
+    def remove(self, paths) -> dict[str, int]:
+        """Forget the tracks of files, or of every file under folders.
+
+        The files themselves are not touched (a later :meth:`index` of their folder
+        adds them again).
+
+        Parameters
+        ----------
+        paths : path or sequence of paths
+            Files or folders, as stored (absolute, or relative to the working folder);
+            they need not exist any more.
+
+        Returns
+        -------
+        removed : dict
+            Each given path (normalised) -> number of tracks removed for it (0: none
+            stored there).
+        """
+        roots = [_normalise_path(p) for p in _as_path_list(paths)]
+        with self._lock:
+            stored = [(decode_path(path), track_id) for track_id, path in self._db.execute(
+                "SELECT id, path FROM tracks WHERE path IS NOT NULL")]
+        out, doomed = {}, []
+        for root in roots:
+            hits = [i for p, i in stored if _under(p, [root])]
+            out[root] = len(hits)
+            doomed += hits
+        for chunk in _chunks(sorted(set(doomed)), BATCH_SIZE):
+            with self._write() as conn:
+                conn.execute(f"DELETE FROM tracks WHERE id IN ({', '.join('?' * len(chunk))})",
+                             chunk)
+        return out
+
     # -- catalogues -------------------------------------------------------------------
 
     #: :func:`scan`, step 1 of indexing (needs no library), also reachable from here.
@@ -1448,6 +1822,114 @@ class MusicLibrary:
     def from_catalogue(cls, csv_path) -> "MusicLibrary":
         """An in-memory library of a catalogue CSV (see :func:`load_catalogue`)."""
         return load_catalogue(csv_path)
+
+
+#: A stored point that can be used: three numbers (not text or blobs) in [-1, 1] (inf
+#: is outside; SQLite stores NaN as NULL).
+_POINT_OK = " AND ".join(f"typeof({c}) IN ('real', 'integer') AND {c} BETWEEN -1 AND 1"
+                         for c in ("valence", "arousal", "dominance"))
+# The rows with a point, their id range and coordinate sums, in one pass over the
+# covering index (about 0.2 s a million rows), against which a stored snapshot is
+# checked.
+_POINT_STATS_SQL = ("SELECT count(*), min(id), max(id), total(valence), total(arousal), "
+                    "total(dominance) FROM tracks WHERE valence IS NOT NULL")
+#: At most this many bad rows of a library are listed by :attr:`MusicLibrary.skipped`.
+_MAX_REPORTED = 1000
+
+
+_INT_FIELDS = frozenset({"id", "size", "mtime_ns"})
+_REAL_FIELDS = frozenset({"valence", "arousal", "dominance", "added_at", "updated_at"})
+
+
+def _field_problem(track: dict) -> str | None:
+    """Why a stored row's values are not of the types our schema declares, or None.
+
+    SQLite's column types are only affinities: a library made elsewhere can hold text in
+    a number column or a blob in a text column. Text columns must hold text (or NULL),
+    integer columns integers, real columns finite numbers, ``descriptors`` a blob of
+    float32 values.
+    """
+    for key, value in track.items():
+        if value is None:
+            continue
+        if key in _INT_FIELDS:
+            ok = isinstance(value, int)
+        elif key in _REAL_FIELDS:
+            ok = isinstance(value, (int, float)) and math.isfinite(value)
+        elif key == "descriptors":
+            ok = isinstance(value, bytes) and len(value) % 4 == 0
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            return f"stored {key} is not of its declared type"
+    return None
+
+
+def _value_text(value) -> str:
+    """A stored value, short and printable, for a message."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)):
+        return f"{value:.6g}"
+    if isinstance(value, bytes):
+        return f"a {len(value)}-byte blob"
+    return repr(_printable(value[:20]))
+
+
+def _descriptor_problem(blob) -> str | None:
+    """Why stored descriptors cannot be read as finite float32 values, or None."""
+    if not isinstance(blob, bytes) or not blob or len(blob) % 4:
+        return "stored descriptors are not float32 values; track skipped"
+    if not np.all(np.isfinite(np.frombuffer(blob, dtype="<f4"))):
+        return "stored descriptors hold NaN or infinity; track skipped"
+    return None
+
+
+def _row_name(path, source_id, track_id) -> str:
+    """How a stored row is named in a message: its path, else its source id, else id."""
+    if isinstance(path, str):
+        return _printable(decode_path(path))
+    if isinstance(source_id, str):
+        return f"song {_printable(source_id)}"
+    return f"track {track_id}"
+
+
+def _checked_snapshot(row, stats) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ids and points of a stored snapshot row if it agrees with the tracks, else None.
+
+    A snapshot is used only if its blobs have the declared sizes, its ids ascend
+    strictly, its points are finite and in [-1, 1], and its count, first and last id
+    and coordinate sums equal those of the rows with a point (`stats`, from
+    :data:`_POINT_STATS_SQL`): a snapshot that is stale or damaged, or rows that hold
+    something else than numbers in [-1, 1] (their sums differ), make the points be
+    rebuilt from the rows instead, where bad rows are found and reported. (A crafted
+    snapshot that passes can only hold valid points, no more than crafted rows can.)
+    """
+    if row is None:
+        return None
+    n, ids_blob, pts_blob = row
+    if not (isinstance(n, int) and isinstance(ids_blob, bytes)
+            and isinstance(pts_blob, bytes)) or n < 0 \
+            or len(ids_blob) != 8 * n or len(pts_blob) != 24 * n:
+        return None
+    n_rows, first, last, *sums = stats
+    if n != n_rows:
+        return None
+    ids = np.frombuffer(ids_blob, dtype="<i8").astype(np.int64)
+    pts = np.frombuffer(pts_blob, dtype="<f8").reshape(-1, 3).astype(np.float64)
+    if n == 0:
+        return ids, pts
+    if ids[0] != first or ids[-1] != last or np.any(np.diff(ids) <= 0):
+        return None
+    if not np.all(np.isfinite(pts)) or np.abs(pts).max() > 1.0:
+        return None
+    try:
+        rows_sums = np.asarray(sums, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if not np.allclose(pts.sum(axis=0), rows_sums, rtol=0.0, atol=1e-9 * (n + 1)):
+        return None
+    return ids, pts
 
 
 def _split_sql(script: str) -> list[str]:
@@ -1583,3 +2065,56 @@ def default_catalogue() -> MusicLibrary:
                            "or give a catalogue CSV")
     with resources.as_file(ref) as path:
         return load_catalogue(path)
+
+
+def matching_library(path=None, *, catalogue: bool = False) -> MusicLibrary:
+    """The library that answers ``affect match``: the user's own music first.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A library file (it must exist). Default: :func:`default_library_path`
+        (``$AFFECT_LIBRARY`` or the per-user file ``affect index`` writes) if that file
+        exists, else the shipped catalogue.
+    catalogue : bool
+        The shipped catalogue (:func:`default_catalogue`) whatever libraries exist.
+
+    Returns
+    -------
+    library : MusicLibrary
+        Opened read-only when it is a file; :func:`library_description` says which.
+
+    Raises
+    ------
+    LibraryError
+        `path` does not exist or is not a library, or the library has no song with a
+        point (the message says how to add some).
+    """
+    if catalogue:
+        return default_catalogue()
+    if path is None:
+        path = default_library_path()
+        if not os.path.exists(path):
+            return default_catalogue()
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise LibraryError(f"{path}: no such music library (build one with "
+                           f"`affect index FOLDER --library {path}`)")
+    lib = MusicLibrary(path, create=False, readonly=True)
+    if len(lib.points()[0]) == 0:
+        n = len(lib)
+        lib.close()
+        why = (f"its {n} track(s) all failed to analyse (`affect library list --failed` "
+               f"says why)" if n else "it is empty")
+        raise LibraryError(f"{path}: no songs to match: {why}; add music with "
+                           f"`affect index FOLDER --library {path}`")
+    return lib
+
+
+def library_description(lib: MusicLibrary) -> str:
+    """One line naming a library for people: its file, or the shipped catalogue."""
+    n = len(lib.points()[0])
+    name = lib.metadata.get("catalogue")
+    if lib.path == ":memory:" and name:
+        return f"the shipped catalogue {name} ({n} songs, no audio files)"
+    return f"{lib.path} ({n} songs)"

@@ -16,7 +16,9 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = ["Prediction", "Match", "predict_image", "predict_audio", "match", "explain",
-           "open_library", "alignment", "alignment_factors"]
+           "open_library", "alignment", "alignment_factors", "matching_space",
+           "model_reliability", "reliability_weights", "point_confidence",
+           "describe_confidence"]
 
 AXES = ("valence", "arousal", "dominance")
 
@@ -31,6 +33,9 @@ class Prediction:
     mood_word: str               # nearest mood word of the lexicon
     features: object = field(default=None, repr=False)  # the FeatureVector used
     match_point: np.ndarray | None = None  # the point on the library's scale (match)
+    confidence: np.ndarray | None = None   # (3,) P(the side of neutral is right) per axis
+    uncertainty: np.ndarray | None = None  # (3,) standard error per axis, space units
+    uncertain: tuple = ()                  # the axes the model cannot tell for this input
 
     def as_dict(self) -> dict:
         v, a, d = (float(x) for x in self.point)
@@ -38,6 +43,10 @@ class Prediction:
                "quadrant": self.quadrant, "mood": self.mood_word}
         if self.match_point is not None:
             out["match_point"] = [float(x) for x in self.match_point]
+        if self.confidence is not None:
+            out["confidence"] = {ax: float(c) for ax, c in zip(AXES, self.confidence)}
+            out["uncertainty"] = {ax: float(u) for ax, u in zip(AXES, self.uncertainty)}
+            out["uncertain"] = list(self.uncertain)
         return out
 
 
@@ -48,9 +57,15 @@ class Match:
     photo: Prediction
     songs: list[dict]
     explanation: list[dict] | None = None
+    weights: np.ndarray | None = None  # per-axis distance weights used
+    warning: str | None = None
 
     def as_dict(self) -> dict:
         out = self.photo.as_dict()
+        if self.weights is not None:
+            out["weights"] = {ax: float(w) for ax, w in zip(AXES, self.weights)}
+        if self.warning:
+            out["warning"] = self.warning
         out["songs"] = [dict(s) for s in self.songs]
         if self.explanation is not None:
             out["explanation"] = self.explanation
@@ -104,7 +119,10 @@ def predict_audio(source, *, sr=None, model=None, offset=None, duration=None
     if isinstance(source, FeatureVector):
         feats = source
     else:
-        feats = extract_audio_features(source, sr=sr, offset=offset, duration=duration)
+        # the model's own schema: a model trained on an older descriptor schema keeps
+        # working after the default moves on
+        feats = extract_audio_features(source, sr=sr, offset=offset, duration=duration,
+                                       schema=m.schema)
     path = source if isinstance(source, (str,)) or hasattr(source, "__fspath__") else "<array>"
     return _describe(path, m.predict(feats), feats)
 
@@ -124,7 +142,9 @@ def open_library(library=None):
         from .errors import LibraryError
         raise LibraryError(f"{library}: no such music library (build one with "
                            f"`affect index FOLDER --library {library}`)")
-    return MusicLibrary(library)
+    # Matching only reads: a read-only connection can never change the file, and a
+    # file that is not a library yet (an empty file) is refused, not made into one.
+    return MusicLibrary(library, create=False, readonly=True)
 
 
 def explain(features, model, *, top: int = 5) -> list[dict]:
@@ -207,6 +227,122 @@ def alignment(model, song_points) -> np.ndarray:
                              song_points)
 
 
+#: An axis whose measured reliability (correlation of predictions with ratings on data
+#: the model never saw) is below this does not decide a match and is reported uncertain.
+MIN_RELIABILITY = 0.1
+#: A photo's side of neutral on an axis is reported uncertain below this confidence.
+MIN_CONFIDENCE = 0.65
+
+
+def model_reliability(model) -> dict | None:
+    """The per-axis reliability recorded in a model's card, or None.
+
+    Returns
+    -------
+    dict or None
+        ``{"r": (3,) correlations, "target_std": (3,), "prediction_std": (3,),
+        "source": str}``; None when the card has no valid record (a model trained
+        without cross-validation).
+    """
+    card = getattr(model, "card", None) or {}
+    rel = card.get("reliability")
+    pstd = card.get("prediction_std")
+    try:
+        r = np.array([float(rel["r"][a]) for a in AXES])
+        tstd = np.array([float(rel["target_std"][a]) for a in AXES])
+        pstd = np.array([float(x) for x in pstd], dtype=np.float64)
+    except (TypeError, KeyError, ValueError, IndexError):
+        return None
+    if pstd.shape != (3,) or not (np.all(np.isfinite(r)) and np.all(np.isfinite(tstd))
+                                  and np.all(np.isfinite(pstd))):
+        return None
+    return {"r": np.clip(r, -1.0, 1.0), "target_std": np.maximum(tstd, 0.0),
+            "prediction_std": np.maximum(pstd, 0.0), "source": str(rel.get("source", ""))}
+
+
+def reliability_weights(r) -> np.ndarray:
+    """Per-axis distance weights from reliabilities: ``r / max(r)`` where ``r >=``
+    :data:`MIN_RELIABILITY`, else 0 (an axis the model cannot predict does not decide).
+
+    The most reliable axis gets weight 1, so distances stay in its units. With no axis
+    reliable (or `r` None: a model without a measured reliability) the weights are
+    neutral, ones: the match then rests on the points as predicted.
+    """
+    if r is None:
+        return np.ones(3)
+    r = np.asarray(r, dtype=np.float64)
+    w = np.where(r >= MIN_RELIABILITY, r, 0.0)
+    return w / w.max() if w.any() else np.ones(3)
+
+
+def point_confidence(point, rel) -> tuple[np.ndarray, np.ndarray]:
+    """How sure a predicted point is, per axis.
+
+    With a prediction ``p`` whose correlation with the ratings is ``r`` on data the model
+    never saw, the ratings' spread ``s_t`` and the predictions' spread ``s_p``, the
+    linear estimate of the rating is ``t_hat = r (s_t / s_p) p`` and its standard error
+    ``s_e = s_t sqrt(1 - r^2)`` (bivariate normal, ratings and predictions centred on
+    neutral). The confidence that the rating lies on the predicted side of neutral is
+    ``Phi(|t_hat| / s_e)``: 0.5 (a coin toss) where ``r <= 0`` or ``p = 0``.
+
+    Returns
+    -------
+    confidence : ndarray, shape (3,), in [0.5, 1]
+    uncertainty : ndarray, shape (3,)
+        ``s_e`` per axis (space units); 1 where the spreads are unknown.
+    """
+    from math import erf, sqrt
+
+    p = np.asarray(point, dtype=np.float64)
+    r = np.clip(rel["r"], 0.0, 0.999)
+    st, sp = rel["target_std"], rel["prediction_std"]
+    ok = (st > 0) & (sp > 0)
+    t_hat = np.where(ok, r * np.divide(st, sp, out=np.zeros(3), where=ok) * p, 0.0)
+    se = np.where(ok, st * np.sqrt(1.0 - r ** 2), 1.0)
+    z = np.abs(t_hat) / np.maximum(se, 1e-12)
+    conf = np.array([0.5 * (1.0 + erf(x / sqrt(2.0))) for x in z])
+    return np.clip(conf, 0.5, 1.0), se
+
+
+def describe_confidence(pred: Prediction, model) -> Prediction:
+    """Fill a prediction's confidence, uncertainty and uncertain axes from its model's
+    card (:func:`point_confidence`); every axis uncertain for a model with no measured
+    reliability."""
+    rel = model_reliability(model)
+    if rel is None:
+        pred.confidence = np.full(3, 0.5)
+        pred.uncertainty = np.ones(3)
+        pred.uncertain = AXES
+        return pred
+    pred.confidence, pred.uncertainty = point_confidence(pred.point, rel)
+    pred.uncertain = tuple(a for a, c, r in zip(AXES, pred.confidence, rel["r"])
+                           if c < MIN_CONFIDENCE or r < MIN_RELIABILITY)
+    return pred
+
+
+def matching_space(model, song_points, *, align: bool = True):
+    """Factors and weights that put a photo's point in the library's matching space.
+
+    ``factors`` (:func:`alignment`) bring the photo's predictions to the songs' spread;
+    ``weights`` (:func:`reliability_weights`) scale each axis of the distance by how
+    far the image model's predictions can be trusted on photos of other sources. One
+    function for :func:`match` and for the evaluation, so that both measure the same.
+
+    Returns
+    -------
+    factors, weights : ndarray, shape (3,)
+    warning : str or None
+        Set when the model's card holds no measured reliability (weights neutral).
+    """
+    factors = alignment(model, song_points) if align else np.ones(3)
+    rel = model_reliability(model)
+    warning = None
+    if rel is None:
+        warning = ("the image model's card has no measured reliability (trained without "
+                   "cross-validation): matching with neutral weights, every axis uncertain")
+    return factors, reliability_weights(None if rel is None else rel["r"]), warning
+
+
 def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0),
           explain_top: int = 0, align: bool = True) -> Match:
     """The `k` songs whose points are nearest to a photo's.
@@ -222,7 +358,8 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     model : EmotionModel or path, optional
         Image model (default: the shipped one).
     weights : 3 floats
-        Per-axis weights of the distance; ``(1, 1, 0)`` ignores dominance.
+        Per-axis weights of the distance, multiplied with the model's reliability
+        weights (:func:`matching_space`); ``(1, 1, 0)`` ignores dominance.
     explain_top : int
         If > 0, also list that many features that moved the photo's point most.
     align : bool
@@ -232,12 +369,18 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     Returns
     -------
     Match
+        ``Match.photo`` carries the confidence per axis and the uncertain axes
+        (:func:`describe_confidence`); ``Match.weights`` the distance weights used and
+        ``Match.warning`` a note when the model has no measured reliability.
     """
     m = _model(model, "image")
-    pred = predict_image(photo, model=m)
+    pred = describe_confidence(predict_image(photo, model=m), m)
     lib = open_library(library)
-    factors = alignment(m, lib.points()[1]) if align else np.ones(3)
+    factors, rel_w, warning = matching_space(m, lib.points()[1], align=align)
+    w = np.asarray(weights, dtype=np.float64) * rel_w
+    if not np.any(w > 0):
+        w = np.asarray(weights, dtype=np.float64)
     pred.match_point = np.clip(pred.point * factors, -1.0, 1.0)
-    songs = lib.nearest(pred.match_point, k=k, weights=weights)
+    songs = lib.nearest(pred.match_point, k=k, weights=tuple(float(x) for x in w))
     expl = explain(pred.features, m, top=explain_top) if explain_top else None
-    return Match(photo=pred, songs=songs, explanation=expl)
+    return Match(photo=pred, songs=songs, explanation=expl, weights=w, warning=warning)

@@ -53,7 +53,7 @@ import os
 import platform
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 
 import numpy as np
@@ -177,6 +177,188 @@ def _model_paths(path) -> tuple[str, str]:
     root, ext = os.path.splitext(p)
     stem = root if ext.lower() in (".npz", ".json") else p
     return stem + ".npz", stem + ".json"
+
+
+#: An ``.npz`` of model weights may hold at most this many arrays, inflating to at most
+#: :data:`affect_features.files.LIMITS` ``["model weights"]`` bytes in all.
+MAX_NPZ_MEMBERS = 4096
+# Array kinds a weights file may hold: booleans, integers, floats and text.
+_NPZ_KINDS = frozenset("biufU")
+
+
+def _shown(value, width: int = 40) -> str:
+    """A card value for a message: its repr, cut to `width` characters."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _parse_card(data: bytes, card_path: str):
+    """JSON of a model card, refusing NaN/Infinity and nesting deeper than Python's
+    recursion limit, as one-line :class:`ModelError`."""
+    def no_constant(name):
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=no_constant)
+    except UnicodeDecodeError:
+        raise ModelError(f"{card_path}: unreadable model card (not UTF-8 text)") from None
+    except RecursionError:
+        raise ModelError(f"{card_path}: unreadable model card (nested too deeply)") \
+            from None
+    except ValueError as exc:
+        raise ModelError(f"{card_path}: unreadable model card "
+                         f"({' '.join(str(exc).split())})") from None
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_sha256(v) -> bool:
+    return isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v)
+
+
+def _is_spread(v) -> bool:
+    """3 spreads, each a finite number >= 0 or None (unknown), as ``prediction_std``."""
+    return isinstance(v, list) and len(v) == 3 and all(
+        x is None or (_is_number(x) and x >= 0) for x in v)
+
+
+def _is_axis_map(v, low=None, high=None) -> bool:
+    return isinstance(v, dict) and all(
+        k in AXES and (x is None or (_is_number(x) and (low is None or low <= x)
+                                     and (high is None or x <= high)))
+        for k, x in v.items())
+
+
+def _is_reliability(v) -> bool:
+    return isinstance(v, dict) and _is_axis_map(v.get("r", {}), -1.0, 1.0) \
+        and _is_axis_map(v.get("target_std", {}), 0.0) \
+        and isinstance(v.get("source", ""), str)
+
+
+def _is_heads(v) -> bool:
+    return isinstance(v, list) and all(
+        isinstance(h, dict) and isinstance(h.get("params", {}), dict)
+        and isinstance(h.get("axes", []), list)
+        and all(isinstance(a, str) for a in h.get("axes", []))
+        and (h.get("cv_score") is None or _is_number(h.get("cv_score")))
+        for h in v)
+
+
+def _is_training_sets(v) -> bool:
+    return isinstance(v, list) and all(
+        (isinstance(s, dict) and isinstance(s.get("spec", ""), str))
+        or (isinstance(s, list) and len(s) == 2 and isinstance(s[0], str) and _is_int(s[1]))
+        for s in v)
+
+
+#: What each field of a card must be, when present (``None`` is accepted for the
+#: optional descriptive ones). The SHA-256 covers the weights, not the card: these
+#: checks make every value the package reads from a card safe to use.
+_CARD_RULES: dict[str, tuple[Callable, str]] = {
+    "npz_sha256": (_is_sha256, "64 lower-case hexadecimal digits"),
+    "feature_names_sha256": (_is_sha256, "64 lower-case hexadecimal digits"),
+    "feature_names": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                      "a list of strings"),
+    "schema": (lambda v: isinstance(v, str), "a string"),
+    "modality": (lambda v: v in ("image", "audio"), "'image' or 'audio'"),
+    "kind": (lambda v: v in KINDS, " or ".join(map(repr, KINDS))),
+    "npz": (lambda v: isinstance(v, str), "a string"),
+    "version": (lambda v: isinstance(v, str), "a string"),
+    "n_features": (lambda v: _is_int(v) and v >= 0, "a count"),
+    "n_members": (lambda v: _is_int(v) and v >= 0, "a count"),
+    "n_train": (lambda v: _is_int(v) and v >= 0, "a count"),
+    "random_state": (lambda v: v is None or _is_int(v), "an integer"),
+    "axes": (lambda v: v == list(AXES), f"{list(AXES)}"),
+    "learned": (lambda v: isinstance(v, list) and len(v) == 3
+                and all(isinstance(x, bool) for x in v), "3 booleans"),
+    "prediction_std": (lambda v: v is None or _is_spread(v),
+                       "3 numbers >= 0 (or null)"),
+    "reliability": (lambda v: v is None or _is_reliability(v),
+                    "{'r': {axis: number in [-1, 1]}, 'target_std': {axis: number >= 0}}"),
+    "heads": (_is_heads, "a list of {'axes': [...], 'params': {...}, 'cv_score': number}"),
+    "training_sets": (_is_training_sets, "a list of {'spec': ..., 'n_items': ...}"),
+    "metrics": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "hyperparameters": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "versions": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "n_known": (lambda v: v is None or _is_axis_map(v, 0), "{axis: count}"),
+}
+#: Fields every card written by :meth:`EmotionModel.save` has.
+_CARD_REQUIRED = ("npz_sha256", "feature_names", "feature_names_sha256", "schema")
+
+
+def _check_card(card: dict, card_path: str) -> None:
+    """Refuse a card whose fields are not of their declared types and shapes
+    (:data:`_CARD_RULES`), with a one-line :class:`ModelError` naming the field."""
+    for key in _CARD_REQUIRED:
+        if key not in card:
+            raise ModelError(f"{card_path}: model card lacks {key!r}")
+    for key, (ok, expected) in _CARD_RULES.items():
+        if key in card and not ok(card[key]):
+            raise ModelError(f"{card_path}: model card field {key!r} must be {expected}, "
+                             f"got {_shown(card[key])}")
+
+
+def _read_npz_members(data: bytes, npz_path: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` held in memory, checked from the zip headers first.
+
+    Before anything is inflated: at most :data:`MAX_NPZ_MEMBERS` members, each stored
+    or deflated, named ``*.npy`` once, their declared uncompressed sizes together within
+    the weights limit (a 4 MB archive whose member inflates to 4 GB is refused from its
+    header, in microseconds), and each member's ``.npy`` header (read from its first
+    bytes) declaring a plain numeric or text dtype whose shape accounts for exactly the
+    declared size. The zip reader never returns more than the declared size, so memory
+    stays within the limit.
+    """
+    from .files import LIMITS
+
+    limit = LIMITS["model weights"]
+    fmt = np.lib.format
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+        if len(infos) > MAX_NPZ_MEMBERS:
+            raise ModelError(f"{npz_path}: {len(infos)} arrays, more than the "
+                             f"{MAX_NPZ_MEMBERS} accepted")
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names):
+            raise ModelError(f"{npz_path}: an array name repeats in the archive")
+        total = sum(i.file_size for i in infos)
+        if total > limit:
+            raise ModelError(f"{npz_path}: arrays would inflate to {total} bytes, more "
+                             f"than the {limit} accepted; refused before inflating")
+        for info in infos:
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise ModelError(f"{npz_path}: member {info.filename!r} uses "
+                                 f"compression {info.compress_type}, not stored/deflated")
+            if not info.filename.endswith(".npy"):
+                raise ModelError(f"{npz_path}: member {info.filename!r} is not an array")
+            with zf.open(info) as fh:
+                version = fmt.read_magic(fh)
+                read_header = (fmt.read_array_header_1_0 if version == (1, 0)
+                               else fmt.read_array_header_2_0)
+                shape, _, dtype = read_header(fh)
+                header_size = fh.tell()
+            if dtype.hasobject or dtype.kind not in _NPZ_KINDS or dtype.fields:
+                raise ModelError(f"{npz_path}: array {info.filename[:-4]!r} has dtype "
+                                 f"{dtype}, not numbers or text")
+            n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if header_size + n_bytes != info.file_size:
+                raise ModelError(f"{npz_path}: array {info.filename[:-4]!r} declares "
+                                 f"shape {shape} ({n_bytes} bytes) but holds "
+                                 f"{info.file_size - header_size}")
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
+        raise ModelError(f"{npz_path}: malformed model weights "
+                         f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
 
 
 def _library_versions() -> dict[str, str]:
@@ -324,6 +506,22 @@ class EmotionModel:
     def n_members(self) -> int:
         return max((len(h.members) for h in self._heads), default=0)
 
+    @property
+    def version(self) -> str:
+        """The model's identity: the SHA-256 (hex) of its weights file.
+
+        The same 64 digits as the card's ``npz_sha256`` once saved (:meth:`save` writes
+        the archive with fixed timestamps, so the same weights give the same bytes);
+        computed from the weights for a model not yet saved. Two models share a version
+        exactly when their weights are byte for byte the same, so a music library
+        stores it with each point and re-predicts when it changes.
+        """
+        cached = getattr(self, "_version", None)
+        if cached is None:
+            cached = hashlib.sha256(_npz_bytes(self._arrays())).hexdigest()
+            self._version = cached
+        return cached
+
     def __repr__(self) -> str:
         axes = ",".join(a for a, ok in zip(AXES, self.learned) if ok)
         return (f"EmotionModel(modality={self.modality!r}, schema={self.schema!r}, "
@@ -417,10 +615,17 @@ class EmotionModel:
             Clipped to [-1, 1]; an axis the model did not learn is 0.
         """
         arr, single = self._matrix(X, schema, names)
-        z = (arr - self._mean) / self._scale
-        out = np.zeros((arr.shape[0], 3))
-        for head in self._heads:
-            out[:, list(head.axes)] = head.forward(z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = (arr - self._mean) / self._scale
+            out = np.zeros((arr.shape[0], 3))
+            for head in self._heads:
+                out[:, list(head.axes)] = head.forward(z)
+        if not np.all(np.isfinite(out)):
+            # Finite weights can still overflow (a model from elsewhere): never clip an
+            # infinity or NaN into a plausible-looking point.
+            raise ModelError(f"{getattr(self, 'source', None) or 'the ' + self.modality + ' model'}"
+                             f": the prediction overflowed (weights too large for "
+                             f"these features)")
         np.clip(out, -1.0, 1.0, out=out)
         return out[0] if single else out
 
@@ -541,37 +746,31 @@ class EmotionModel:
             A file is missing or unreadable, the ``.npz`` does not match the SHA-256 in
             its card (changed or corrupted: refused), or the content is malformed.
         """
+        from .files import LIMITS, read_bytes
+
         npz_path, card_path = _model_paths(path)
-        try:
-            with open(npz_path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise ModelError(f"{npz_path}: cannot read model weights "
-                             f"({exc.strerror or exc})") from None
-        try:
-            with open(card_path, encoding="utf-8") as fh:
-                card = json.load(fh)
-        except FileNotFoundError:
+        # Both files are checked to be regular and within their size limits before
+        # anything is read (a FIFO, /dev/zero or a folder is refused at once).
+        data = read_bytes(npz_path, "model weights", LIMITS["model weights"],
+                          error=ModelError)
+        if not os.path.lexists(card_path):
             raise ModelError(f"{card_path}: model card missing (it must sit next to "
-                             f"{os.path.basename(npz_path)})") from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ModelError(f"{card_path}: unreadable model card ({exc})") from None
+                             f"{os.path.basename(npz_path)})")
+        card = _parse_card(read_bytes(card_path, "model card", LIMITS["model card"],
+                                      error=ModelError), card_path)
         if not isinstance(card, dict) or card.get("format") != FORMAT:
             raise ModelError(f"{card_path}: not an affect_features model card")
         if card.get("format_version") != FORMAT_VERSION:
             raise ModelError(f"{card_path}: model format version "
-                             f"{card.get('format_version')!r} is not supported "
+                             f"{_shown(card.get('format_version'))} is not supported "
                              f"(this version reads {FORMAT_VERSION})")
+        _check_card(card, card_path)
         digest = hashlib.sha256(data).hexdigest()
         if digest != card.get("npz_sha256"):
             raise ModelError(f"{npz_path}: SHA-256 does not match its card "
                              f"{os.path.basename(card_path)} (the weights were changed or "
                              f"corrupted); refusing to load")
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
-            raise ModelError(f"{npz_path}: malformed model weights ({exc})") from None
+        arrays = _read_npz_members(data, npz_path)
         try:
             model = cls._from_arrays(arrays, card)
         except (KeyError, ValueError, TypeError, IndexError) as exc:
@@ -583,6 +782,14 @@ class EmotionModel:
                 or card.get("schema") != model.schema:
             raise ModelError(f"{card_path}: feature schema or names disagree with "
                              f"{os.path.basename(npz_path)}")
+        weights_say = {"modality": model.modality, "kind": model.kind,
+                       "n_features": model.n_features, "n_members": model.n_members,
+                       "learned": [bool(x) for x in model.learned]}
+        for key, value in weights_say.items():
+            if key in card and card[key] != value:
+                raise ModelError(f"{card_path}: {key} {_shown(card[key])} disagrees "
+                                 f"with {os.path.basename(npz_path)} ({value!r})")
+        model.source = npz_path  # named by errors of this model
         return model
 
     @classmethod
@@ -1040,7 +1247,7 @@ def cross_validate_model(X, Y, *, mask=None, names: Sequence[str] | None = None,
                          n_seeds: int = 3, param_grid: Mapping | None = None,
                          ridge_alphas: Sequence[float] | None = None, groups=None,
                          quadrants=None, random_state: int = 0,
-                         n_jobs: int | None = -1) -> dict:
+                         n_jobs: int | None = -1, folds=None) -> dict:
     """Out-of-fold predictions and metrics of the MLP procedure and the ridge baseline.
 
     Each outer fold trains with :func:`train_model` on the other folds only, so the
@@ -1069,11 +1276,14 @@ def cross_validate_model(X, Y, *, mask=None, names: Sequence[str] | None = None,
         points).
     n_jobs : int, default -1
         Outer folds run in parallel on this many processes (-1: all cores).
+    folds : sequence of (train, test) index arrays, optional
+        Explicit outer splits instead of `cv` folds, e.g. leave-one-dataset-out (train
+        on every set but one, test on it). Rows in no test fold get NaN predictions.
 
     Returns
     -------
     result : dict
-        ``"folds"``: outer fold of each row (int array); for each kind,
+        ``"folds"``: outer fold of each row (int array, -1 for rows in no test fold); for each kind,
         ``{"predictions": (n, 3) out-of-fold points, "metrics": regression_metrics,
         "params": chosen parameters per fold}``; ``"summary"``: JSON-able metrics of
         every kind plus the settings, ready for ``train_model(metrics=...)``.
@@ -1095,20 +1305,26 @@ def cross_validate_model(X, Y, *, mask=None, names: Sequence[str] | None = None,
     if quadrants is not None and len(quadrants) != n:
         raise ParameterError(f"quadrants has {len(quadrants)} entries for {n} rows")
     _expand_grid(param_grid)  # fail early on a bad grid, not in a worker
-    folds = _splits(n, int(cv), groups, int(random_state))
+    if folds is None:
+        folds = _splits(n, int(cv), groups, int(random_state))
+    else:
+        folds = [(np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp))
+                 for tr, te in folds]
+        if not folds or any(len(tr) == 0 or len(te) == 0 for tr, te in folds):
+            raise ParameterError("every explicit fold needs training and test rows")
     settings = {"groups": groups, "n_seeds": int(n_seeds), "param_grid": param_grid,
                 "ridge_alphas": ridge_alphas, "inner_cv": int(inner_cv),
                 "random_state": int(random_state)}
     tasks = [(_cv_fold, (X, Y, known, tr, te, names, kinds, settings)) for tr, te in folds]
     results = _run(tasks, n_jobs)
 
-    fold_of = np.empty(n, dtype=np.int64)
+    fold_of = np.full(n, -1, dtype=np.int64)
     out: dict = {"folds": fold_of}
-    summary: dict = {"cv": int(cv), "inner_cv": int(inner_cv), "n": int(n),
+    summary: dict = {"cv": len(folds), "inner_cv": int(inner_cv), "n": int(n),
                      "n_seeds": int(n_seeds), "grouped": groups is not None,
                      "random_state": int(random_state)}
     for kind in kinds:
-        pred = np.zeros((n, 3))
+        pred = np.full((n, 3), np.nan)
         params = []
         for k, ((tr, te), (preds, chosen)) in enumerate(zip(folds, results)):
             pred[te] = preds[kind]
@@ -1117,7 +1333,10 @@ def cross_validate_model(X, Y, *, mask=None, names: Sequence[str] | None = None,
         learned = known.any(axis=0)
         pred[:, ~learned] = np.nan
         truth = np.where(known, Y, np.nan)
-        metrics = regression_metrics(truth, pred, quadrants=quadrants)
+        tested = fold_of >= 0
+        metrics = regression_metrics(
+            truth[tested], pred[tested],
+            quadrants=None if quadrants is None else [q for q, t in zip(quadrants, tested) if t])
         out[kind] = {"predictions": pred, "metrics": metrics, "params": params}
         summary[kind] = _jsonable(metrics)
     out["summary"] = summary

@@ -14,6 +14,13 @@ Parquet (``pyarrow``, the ``parquet`` extra) is written in row groups of
 files; a Parquet file is readable only once closed, so a *killed* run's Parquet rows are
 lost (an interrupted one keeps them, as every format does). NPZ holds its rows in
 memory until closed.
+
+Outputs never destroy: an existing output is replaced only by a complete new file (a
+fatal error keeps it untouched, :meth:`TableWriter.abort`; an interrupted ``--overwrite``
+run leaves it as it was and its rows in ``.partial``); a second writer of the same output
+fails at once (``<output>.lock``, :func:`_lock_output`); an output that exists and is a
+device, FIFO, socket or folder is refused before any work; a symbolic link is written
+through to its target, which is replaced, and stays a link (:func:`output_target`).
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import numpy as np
 
 from .errors import AffectError, ParameterError
 
-__all__ = ["FORMATS", "format_of", "read_table", "TableWriter"]
+__all__ = ["FORMATS", "format_of", "read_table", "TableWriter", "output_target",
+           "atomic_write_bytes", "atomic_write_text"]
 
 FORMATS = ("csv", "jsonl", "npz", "parquet")
 #: Rows per Parquet row group: written as results arrive, so memory stays flat.
@@ -48,10 +56,14 @@ def _pyarrow():
 
 
 def format_of(path: str | None) -> str:
-    """Output format from a file name (``None`` or ``-`` is CSV on stdout)."""
+    """Output format from a file name (``None`` or ``-`` is CSV on stdout; a
+    ``.partial`` working file has its output's format)."""
     if path in (None, "-"):
         return "csv"
-    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    name = os.fspath(path)
+    if name.endswith(".partial"):  # a writer's working file: the format of its output
+        name = name[: -len(".partial")]
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
     if ext in ("csv", "jsonl", "npz", "parquet"):
         return ext
     if ext in ("json", "ndjson"):
@@ -123,6 +135,9 @@ def read_table(path: str, *, tolerant: bool = False, fmt: str | None = None):
     X : ndarray, shape (n_rows, n_names)
     """
     fmt = fmt or format_of(path)
+    from .files import check_regular_file
+
+    check_regular_file(path, "feature table")  # a FIFO or device would never end
     try:
         if fmt == "parquet":
             pa = _pyarrow()
@@ -177,22 +192,36 @@ class TableWriter:
         self.format = format_of(self.path)
         self.names = list(names)
         self.meta = dict(meta or {})
+        self.resume = bool(resume)
         self.done: set[str] = set()
         self.n_written = 0
         self._closed = False
+        self._lock_fd: int | None = None
         self._npz_paths: list[str] = []
         self._npz_rows: list[np.ndarray] = []
         if self.path is None:
             self._fh = sys.stdout
             self._start_text()
             return
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise AffectError(f"{self.path}: output folder does not exist")
-        self.partial = self.path + ".partial"
+        # A symbolic link is written through: its target is replaced, the link stays.
+        self._target = output_target(self.path)
+        self.partial = self._target + ".partial"
+        self._lock_fd = _lock_output(self._target, self.path)
+        try:
+            self._open_partial(resume)
+        except BaseException:
+            self._release()
+            raise
+        self.n_written = 0
+
+    def _open_partial(self, resume: bool) -> None:
         old_paths, old_X = [], None
+        self._n_recovered = 0  # rows of an earlier .partial that the output lacks
+        # Our own working files: anything else by those names (a link, a device, left
+        # there by someone) is removed, never read or written through.
+        _clear_non_regular(self.partial, self.path)
         if resume:
-            for src, tolerant in ((self.path, False), (self.partial, True)):
+            for src, tolerant in ((self._target, False), (self.partial, True)):
                 if os.path.exists(src) and os.path.getsize(src) > 0:
                     try:
                         names_, paths_, X_ = read_table(src, tolerant=tolerant,
@@ -203,12 +232,17 @@ class TableWriter:
                         raise
                     if names_ != self.names:
                         raise AffectError(
-                            f"{src}: holds other feature columns than this run "
-                            f"(other groups or schema); choose another output or --overwrite")
+                            f"{self.path if src == self._target else src}: holds other "
+                            f"feature columns than this run (other groups or schema); "
+                            f"choose another output or --overwrite")
                     keep = [i for i, p in enumerate(paths_) if p not in self.done]
                     old_paths += [paths_[i] for i in keep]
                     self.done.update(paths_)
                     old_X = X_[keep] if old_X is None else np.vstack([old_X, X_[keep]])
+                    if src == self.partial:
+                        self._n_recovered = len(keep)
+        tmp = self.partial + ".tmp"
+        self._fh = None
         try:
             if self.format == "npz":
                 self._fh = None
@@ -221,17 +255,21 @@ class TableWriter:
             else:
                 # Rows recovered from an old .partial are copied into a fresh temporary
                 # file that then replaces it, so a failure here loses none of them.
-                tmp = self.partial + ".tmp"
-                self._fh = open(tmp, "w", newline="", encoding="utf-8",
-                                errors="surrogateescape")
+                self._fh = io.TextIOWrapper(_create_new(tmp), encoding="utf-8",
+                                            errors="surrogateescape", newline="")
                 self._start_text()
             for p, x in zip(old_paths, old_X if old_X is not None else []):
                 self._write(p, x)
             if self._fh is not None:
                 os.replace(tmp, self.partial)
         except OSError as exc:
+            if self._fh is not None:
+                try:
+                    self._fh.close()
+                except OSError:
+                    pass
+                _unlink_quietly(tmp)
             raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
-        self.n_written = 0
 
     def _start_text(self) -> None:
         if self.format == "csv":
@@ -278,44 +316,222 @@ class TableWriter:
                               f"({exc.strerror or exc})") from None
         self.n_written += 1
 
-    def close(self) -> None:
-        """Finish the file and move it into place (atomic)."""
-        if self._closed:
-            return
-        self._closed = True
-        if self.path is None:
-            self._fh.flush()
-            return
-        try:
-            if self.format == "parquet":
-                self._flush_row_group()
-                self._pq.close()
-            elif self.format == "npz":
-                X = (np.vstack(self._npz_rows) if self._npz_rows
-                     else np.zeros((0, len(self.names))))
-                with open(self.partial, "wb") as fh:
+    def _finish_partial(self) -> None:
+        """Write what is buffered and make ``.partial`` a complete, synced file."""
+        if self.format == "parquet":
+            self._flush_row_group()
+            self._pq.close()
+        elif self.format == "npz":
+            X = (np.vstack(self._npz_rows) if self._npz_rows
+                 else np.zeros((0, len(self.names))))
+            tmp = self.partial + ".tmp"
+            try:
+                with _create_new(tmp) as fh:
                     np.savez_compressed(
                         fh, X=X, names=np.array(self.names, dtype=str),
                         paths=np.array(self._npz_paths, dtype=str),
                         **{k: np.asarray(v) for k, v in self.meta.items()})
                     fh.flush()
                     os.fsync(fh.fileno())
+                os.replace(tmp, self.partial)
+            except BaseException:
+                _unlink_quietly(tmp)
+                raise
+        else:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+    def close(self, *, complete: bool = True) -> None:
+        """Finish the file and move it into place (atomic).
+
+        Parameters
+        ----------
+        complete : bool
+            False for a run that was interrupted. When resuming, the new file holds
+            every row of the old one, so it replaces it all the same; with
+            ``resume=False`` (``--overwrite``) an existing output is then kept as it was
+            and the rows so far stay in ``.partial`` (:attr:`kept_partial`): an
+            existing output is only ever replaced by a complete new one.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self.kept_partial = False
+        if self.path is None:
+            self._fh.flush()
+            return
+        try:
+            self._finish_partial()
+            if complete or self.resume or not os.path.lexists(self._target):
+                os.replace(self.partial, self._target)
             else:
-                self._fh.flush()
-                os.fsync(self._fh.fileno())
-                self._fh.close()
-            os.replace(self.partial, self.path)
+                self.kept_partial = True
         except OSError as exc:
-            raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc}); "
-                              f"rows so far are kept in {self.partial}") from None
+            kept = (f"; rows so far are kept in {self.partial}"
+                    if os.path.exists(self.partial) and self.n_written else "")
+            raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc})"
+                              f"{kept}") from None
+        finally:
+            self._release()
+
+    def abort(self) -> None:
+        """Stop after a fatal error without touching the output.
+
+        The rows of this run (and those recovered from an earlier ``.partial``) stay in
+        ``.partial`` for a later run to resume from; a ``.partial`` without any row is
+        removed. Idempotent, and a no-op after :meth:`close`.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self.kept_partial = False
+        if self.path is None:
+            return
+        try:
+            if self.n_written + self._n_recovered:
+                # rows the output does not have: kept for a later run to resume
+                self._finish_partial()
+                self.kept_partial = True
+            else:
+                if self.format == "parquet":
+                    self._pq.close()
+                elif self._fh is not None:
+                    self._fh.close()
+                _unlink_quietly(self.partial)
+        except OSError:
+            pass  # the fatal error is what the caller reports
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Give up the output's lock (see :func:`_lock_output`)."""
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            _unlink_quietly(self._target + ".lock")
+            os.close(fd)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.close()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.close(complete=False)
+        else:
+            self.abort()
         return False
 
+
+def output_target(path) -> str:
+    """The file an output path names, checked before any work: a symbolic link's
+    target (so the link is written through and stays a link), or `path` itself.
+
+    Raises
+    ------
+    AffectError
+        If the path exists and is not a regular file (a device, FIFO, socket or
+        folder; following links): it is refused rather than replaced, so that, say,
+        ``-o /dev/full`` run as root never replaces the system's device by a file.
+    """
+    import stat
+
+    from .files import file_kind
+
+    p = os.fspath(path)
+    target = os.path.realpath(p) if os.path.islink(p) else p
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise AffectError(f"{p}: cannot write ({exc.strerror or exc})") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise AffectError(f"{p}: output exists and is a {file_kind(st.st_mode)}, not a "
+                          f"regular file; refused (choose a file name)")
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise AffectError(f"{p}: output folder does not exist")
+    return target
+
+
+def _lock_output(target: str, shown: str) -> int | None:
+    """Hold ``TARGET.lock`` (``flock``, exclusive, not waiting) while writing `target`.
+
+    A second writer of the same output fails at once with a one-line error instead of
+    interleaving its rows with ours. The lock is the kernel's: a killed writer's lock
+    goes with it. The lock file is removed by its holder; a file removed between our
+    open and our lock is detected (another inode by that name) and the lock retried.
+    Returns the file descriptor, or None where ``fcntl`` does not exist.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    lock = target + ".lock"
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | \
+        getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        try:
+            fd = os.open(lock, flags, 0o666)
+        except OSError as exc:
+            raise AffectError(f"{shown}: cannot write its lock {lock} "
+                              f"({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise AffectError(f"{shown}: another run is writing this output (it holds "
+                              f"{lock}); wait for it to finish or choose another "
+                              f"output") from None
+        try:
+            same = os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+def _clear_non_regular(path: str, shown: str) -> None:
+    """Remove `path` (one of our working files) if it is a link or a special file."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise AffectError(f"{shown}: cannot write ({exc.strerror or exc})") from None
+    if stat.S_ISREG(st.st_mode):
+        return
+    try:
+        os.unlink(path)
+    except OSError as exc:
+        raise AffectError(f"{shown}: cannot replace {path} ({exc.strerror or exc})") \
+            from None
+
+
+def _create_new(path: str):
+    """A new regular file at `path`, opened for binary writing: an existing entry by
+    that name (a stale temporary file, a link, a device) is removed first, and the file
+    is created exclusively, never following a link."""
+    _unlink_quietly(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o666)
+    return os.fdopen(fd, "wb")
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise
+    except OSError:
+        pass
 
 
 def atomic_write_bytes(path, data: bytes, *, error=AffectError) -> None:
@@ -323,14 +539,23 @@ def atomic_write_bytes(path, data: bytes, *, error=AffectError) -> None:
 
     The one atomic writer for the package's files (models, caches, reports): a reader
     sees the old file or the new one, never half of one. Failures raise `error` with a
-    one-line message naming the file; the temporary file is removed.
+    one-line message naming the file; the temporary file is removed. As for tables
+    (:func:`output_target`), a symbolic link is written through to its target and a
+    path that exists as something else than a regular file is refused.
     """
     import tempfile
 
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    except OSError as exc:
+        raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        target = output_target(path)
+    except AffectError as exc:
+        raise error(str(exc)) from None
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -343,7 +568,7 @@ def atomic_write_bytes(path, data: bytes, *, error=AffectError) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         try:
             os.unlink(tmp)

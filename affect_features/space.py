@@ -6,7 +6,7 @@ rating, a word or an emotion category in that space is *declared data* in this m
 never guessed:
 
 - :data:`SCALES`: how a rating scale maps onto [-1, 1] (:func:`to_space`, :func:`from_space`).
-- ``data/nrc_vad_emotions.tsv``: 101 rows of the NRC-VAD lexicon (Mohammad 2018), the
+- ``data/nrc_vad_emotions.tsv``: 106 rows of the NRC-VAD lexicon (Mohammad 2018), the
   label words of the taxonomies below plus :data:`MOOD_WORDS` (:func:`word_point`,
   :func:`nearest_word`).
 - :data:`TAXONOMIES`: the ordered labels of each emotion vocabulary; :data:`LABEL_WORDS`:
@@ -45,6 +45,11 @@ positive; the 4Q set of Panda et al. 2018, whose Q4 is "calm, tender"):
   rated: disgust is unpleasant and moderately aroused (Q2), and the lexicon reads surprise
   as pleasant (Q1), while Emotion6 photos voted "surprise" average valence +0.25, arousal
   +0.15, also Q1.
+- GEMS (Zentner, Grandjean & Scherer 2008): ``solemnity`` is not in the lexicon and is
+  placed by ``solemn`` (Q4); the two-word ``joyful activation`` at the mean of
+  ``joyful`` and ``activation`` (Q1); ``nostalgia`` is kept as rated (-0.17, -0.33, Q3):
+  GEMS nostalgia is bittersweet ("nostalgic, dreamy, melancholic, sentimental"), and the
+  lexicon reads it, like ``nostalgic``, as slightly unpleasant.
 - Two everyday mood words are not in :data:`MOOD_WORDS` because the lexicon misplaces
   them: ``tense`` (0.396/0.439/0.655, i.e. Q3, low arousal) and ``fearful`` (arousal
   0.482, Q3); ``tension`` and ``afraid`` stand in for them.
@@ -69,6 +74,9 @@ References
    emotion recognition. IEEE Trans. Affective Computing, 11(4), 614-626 (4Q set).
 .. [8] Bradley, M. M., & Lang, P. J. (1994). Measuring emotion: the Self-Assessment
    Manikin and the semantic differential. J. Behav. Ther. Exp. Psychiatry, 25(1), 49-59.
+.. [9] Zentner, M., Grandjean, D., & Scherer, K. R. (2008). Emotions evoked by the sound
+   of music: characterization, classification, and measurement. Emotion, 8(4), 494-521
+   (the Geneva Emotional Music Scale, GEMS).
 """
 
 from __future__ import annotations
@@ -88,6 +96,8 @@ __all__ = [
     "AXES",
     "SCALES",
     "QUADRANTS",
+    "QUADRANT_NAMES",
+    "NO_QUADRANT",
     "TAXONOMIES",
     "LABEL_WORDS",
     "SUBSTITUTIONS",
@@ -118,9 +128,11 @@ AXES = ("valence", "arousal", "dominance")
 #: Rating scales as ``name -> (centre, half_range)``: ``to_space(x) = (x - centre) / half_range``.
 #: ``sam9``: Self-Assessment Manikin 1-9 (Bradley & Lang 1994), 5 is neutral.
 #: ``likert7``: 1-7 Likert, 4 is neutral. ``unit`` and ``nrc``: 0-1 (NRC-VAD, Mohammad 2018),
-#: 0.5 is neutral. ``space``: already in [-1, 1].
+#: 0.5 is neutral. ``percent``: 0-100 with 50 neutral (GAPED, Dan-Glauser & Scherer 2011).
+#: ``space``: already in [-1, 1].
 SCALES: dict[str, tuple[float, float]] = {
     "sam9": (5.0, 4.0),
+    "percent": (50.0, 50.0),
     "likert7": (4.0, 3.0),
     "unit": (0.5, 0.5),
     "nrc": (0.5, 0.5),
@@ -129,6 +141,21 @@ SCALES: dict[str, tuple[float, float]] = {
 
 #: Russell quadrants in the order of their index.
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
+
+#: What each quadrant feels like, for people reading a quadrant's name: the emotions
+#: Russell (1980) places there, as the 4Q set names them (Panda et al. 2018). Every
+#: place that prints a quadrant (``affect match``, ``affect library``, the plots, the
+#: README) reads these words from here.
+QUADRANT_NAMES: dict[str, str] = {
+    "Q1": "happy/excited",     # valence >= 0, arousal >= 0
+    "Q2": "angry/tense",       # valence < 0, arousal >= 0
+    "Q3": "sad/depressed",     # valence < 0, arousal < 0
+    "Q4": "calm/relaxed",      # valence >= 0, arousal < 0
+}
+
+#: What :func:`label_table` and :func:`label_map` give a label declared at the origin
+#: (Emotion6 "neutral"): no quadrant, because the origin lies on both axes.
+NO_QUADRANT = "-"
 
 #: Ordered labels of each taxonomy. The order is the one of the data sets' own files
 #: (Emotion6 ground_truth.txt columns; AudioSet indices 276-282; Mikels alphabetical, as
@@ -139,10 +166,16 @@ TAXONOMIES: dict[str, tuple[str, ...]] = {
     "emotion6": ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"),
     "audioset_mood": ("happy", "funny", "sad", "tender", "exciting", "angry", "scary"),
     "russell": QUADRANTS,
+    # Geneva Emotional Music Scale, the nine first-order factors (Zentner, Grandjean &
+    # Scherer 2008, Table 5), in the column order of the Emotify data.csv.
+    "gems": ("amazement", "solemnity", "tenderness", "nostalgia", "calmness", "power",
+             "joyful activation", "tension", "sadness"),
 }
 
 #: The NRC-VAD word that places each label (labels absent here have a declared point).
-LABEL_WORDS: dict[str, dict[str, str]] = {
+#: A label of several words is placed by a tuple of words, at the mean of their
+#: points: GEMS "joyful activation" at the mean of "joyful" and "activation".
+LABEL_WORDS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "mikels": {"amusement": "amusement", "anger": "anger", "awe": "amazement",
                "contentment": "content", "disgust": "disgust", "excitement": "excitement",
                "fear": "fear", "sad": "sad"},
@@ -151,6 +184,10 @@ LABEL_WORDS: dict[str, dict[str, str]] = {
     "audioset_mood": {"happy": "happy", "funny": "funny", "sad": "sad",
                       "tender": "tenderness", "exciting": "exciting", "angry": "angry",
                       "scary": "scary"},
+    "gems": {"amazement": "amazement", "solemnity": "solemn", "tenderness": "tenderness",
+             "nostalgia": "nostalgia", "calmness": "calmness", "power": "power",
+             "joyful activation": ("joyful", "activation"), "tension": "tension",
+             "sadness": "sadness"},
 }
 
 #: Why a label is placed by another word than itself: ``(taxonomy, label) -> reason``.
@@ -164,6 +201,11 @@ SUBSTITUTIONS: dict[tuple[str, str], str] = {
     ("audioset_mood", "tender"): (
         "'tender' is a homograph rated arousal 0.520 (Q1 by +0.04); tender music is calm "
         "(4Q dataset: Q4): placed by 'tenderness' (Q4)."),
+    ("gems", "solemnity"): (
+        "'solemnity' is not in NRC-VAD: placed by its adjective 'solemn' "
+        "(0.708/0.370/0.709, Q4)."),
+    ("gems", "joyful activation"): (
+        "a two-word label: placed at the mean of 'joyful' and 'activation' (Q1)."),
 }
 
 #: Points set by definition, not by the lexicon: ``(taxonomy, label) -> (V, A, D)``.
@@ -186,9 +228,12 @@ DECLARED_POINTS: dict[tuple[str, str], tuple[float, float, float]] = {
 CONCEPTS: dict[str, dict[str, str]] = {
     "anger": {"mikels": "anger", "emotion6": "anger", "audioset_mood": "angry"},
     "fear": {"mikels": "fear", "emotion6": "fear", "audioset_mood": "scary"},
-    "sadness": {"mikels": "sad", "emotion6": "sadness", "audioset_mood": "sad"},
+    "sadness": {"mikels": "sad", "emotion6": "sadness", "audioset_mood": "sad",
+                "gems": "sadness"},
     "disgust": {"mikels": "disgust", "emotion6": "disgust"},
-    "joy": {"emotion6": "joy", "audioset_mood": "happy"},
+    "joy": {"emotion6": "joy", "audioset_mood": "happy", "gems": "joyful activation"},
+    "awe": {"mikels": "awe", "gems": "amazement"},
+    "tenderness": {"audioset_mood": "tender", "gems": "tenderness"},
     "amusement": {"mikels": "amusement", "audioset_mood": "funny"},
     "excitement": {"mikels": "excitement", "audioset_mood": "exciting"},
 }
@@ -461,8 +506,10 @@ def _check_taxonomy(taxonomy: str) -> tuple[str, ...]:
 def canonical_label(label: str, taxonomy: str) -> str:
     """The label of `taxonomy` that `label` names, in its canonical spelling.
 
-    Matching ignores case and surrounding spaces; for ``audioset_mood`` the AudioSet
-    display name (``"Happy music"``) and machine id (``"/t/dd00031"``) are accepted too.
+    Matching ignores case and surrounding spaces, and reads ``_`` and ``-`` as spaces
+    (GEMS ``joyful_activation``, as Emotify's column); for ``audioset_mood`` the
+    AudioSet display name (``"Happy music"``) and machine id (``"/t/dd00031"``) are
+    accepted too.
 
     Raises
     ------
@@ -471,8 +518,9 @@ def canonical_label(label: str, taxonomy: str) -> str:
     """
     labels = _check_taxonomy(taxonomy)
     key = str(label).strip().lower()
+    spaced = " ".join(key.replace("_", " ").replace("-", " ").split())
     for canonical in labels:
-        if key == canonical.lower():
+        if key == canonical.lower() or spaced == canonical.lower():
             return canonical
     if taxonomy == "audioset_mood":
         for canonical, (_, mid, display) in AUDIOSET_MOOD_CLASSES.items():
@@ -485,15 +533,16 @@ def canonical_label(label: str, taxonomy: str) -> str:
 def label_point(label: str, taxonomy: str) -> np.ndarray:
     """Point of an emotion label.
 
-    The point of the label's word in :data:`LABEL_WORDS` (NRC-VAD), or the declared
-    point of :data:`DECLARED_POINTS` (Emotion6 neutral: the origin; Russell quadrants:
+    The point of the label's word in :data:`LABEL_WORDS` (NRC-VAD; the mean of the
+    words' points for a label placed by several words), or the declared point of
+    :data:`DECLARED_POINTS` (Emotion6 neutral: the origin; Russell quadrants:
     ``(+-0.5, +-0.5, 0)``).
 
     Parameters
     ----------
     label : str
         A label of `taxonomy` (see :func:`canonical_label`).
-    taxonomy : {"mikels", "emotion6", "audioset_mood", "russell"}
+    taxonomy : {"mikels", "emotion6", "audioset_mood", "russell", "gems"}
 
     Returns
     -------
@@ -508,7 +557,10 @@ def label_point(label: str, taxonomy: str) -> np.ndarray:
     declared = DECLARED_POINTS.get((taxonomy, canonical))
     if declared is not None:
         return np.array(declared, dtype=np.float64)
-    return word_point(LABEL_WORDS[taxonomy][canonical])
+    words = LABEL_WORDS[taxonomy][canonical]
+    if isinstance(words, tuple):
+        return np.mean([word_point(w) for w in words], axis=0)
+    return word_point(words)
 
 
 def taxonomy_points(taxonomy: str) -> np.ndarray:
@@ -600,6 +652,19 @@ def quadrant(points):
     return str(names) if arr.ndim == 1 else names
 
 
+def _quadrant_or_none(point) -> str:
+    """:func:`quadrant` of a label's point, or :data:`NO_QUADRANT` for the origin.
+
+    :func:`quadrant` counts a zero component as positive, a tie-break that never
+    matters for a predicted point but would put a label *declared* at the origin
+    (no emotion) in Q1, "happy/excited".
+    """
+    p = np.asarray(point, dtype=np.float64)
+    if p[0] == 0.0 and p[1] == 0.0:
+        return NO_QUADRANT
+    return str(quadrant(p))
+
+
 # ----------------------------------------------------------------------- label maps
 
 def _resolve_overrides(overrides, src: str, dst: str) -> dict[str, str]:
@@ -634,7 +699,9 @@ def label_map(src_taxonomy: str, dst_taxonomy: str, *, overrides=None,
        Euclidean distance over valence and arousal by default; ties go to the earlier
        target label. When the target is ``"russell"``, the quadrant of the point
        (:func:`quadrant`): the quadrant centres' Voronoi cells are the quadrants, so
-       this is the nearest centre, with :func:`quadrant`'s rule on the axes.
+       this is the nearest centre, with :func:`quadrant`'s rule on the axes; a label
+       declared at the origin (Emotion6 "neutral") is on both axes, nearest to all
+       four centres, and maps to :data:`NO_QUADRANT` (``"-"``), not to a quadrant.
 
     A taxonomy maps to itself by identity (overrides still apply).
 
@@ -671,7 +738,7 @@ def label_map(src_taxonomy: str, dst_taxonomy: str, *, overrides=None,
     if src_taxonomy == dst_taxonomy:
         computed = list(src_labels)
     elif dst_taxonomy == "russell":
-        computed = [str(q) for q in quadrant(src_points)]
+        computed = [_quadrant_or_none(p) for p in src_points]
     else:
         dst_points = taxonomy_points(dst_taxonomy)[:, :dims]
         diff = src_points[:, None, :dims] - dst_points[None, :, :]
@@ -743,7 +810,8 @@ class LabelRow(NamedTuple):
 
     taxonomy: str
     label: str
-    #: The NRC-VAD word that places the label, or "-" for a declared point.
+    #: The NRC-VAD word that places the label ("a+b" for the mean of several), or "-"
+    #: for a declared point.
     word: str
     valence: float
     arousal: float
@@ -771,6 +839,8 @@ def label_table(taxonomies: Sequence[str] | None = None) -> list[LabelRow]:
             point = label_point(label, taxonomy)
             word = ("-" if (taxonomy, label) in DECLARED_POINTS
                     else LABEL_WORDS[taxonomy][label])
+            if isinstance(word, tuple):
+                word = "+".join(word)
             rows.append(LabelRow(taxonomy, label, word, float(point[0]), float(point[1]),
-                                 float(point[2]), quadrant(point)))
+                                 float(point[2]), _quadrant_or_none(point)))
     return rows

@@ -47,6 +47,35 @@ class LabelledFeatures:
     groups: np.ndarray | None  # e.g. artist, to keep in one fold
     sets: list               # [(spec, n_items)]
     failures: list
+    set_ids: np.ndarray | None = None  # (n,) index into `sets` of each item's data set
+
+    def select_groups(self, groups) -> "LabelledFeatures":
+        """The same items with the features of some groups only (``None``: all).
+
+        Groups are the first component of the dotted names (``color``, ``lbp``...); a
+        model trained on a subset still takes full vectors of the schema
+        (:meth:`~affect_features.models.EmotionModel.check_schema` picks its columns).
+        """
+        from dataclasses import replace
+
+        if groups is None:
+            return self
+        wanted = [g.strip() for g in (groups.split(",") if isinstance(groups, str)
+                                      else groups) if g.strip()]
+        present = {n.split(".", 1)[0] for n in self.names}
+        unknown = [g for g in wanted if g not in present]
+        if unknown or not wanted:
+            raise ParameterError(f"unknown feature group(s) {', '.join(unknown) or '(none)'}"
+                                 f"; the {self.schema} groups are "
+                                 f"{', '.join(sorted(present))}")
+        cols = [i for i, n in enumerate(self.names) if n.split(".", 1)[0] in wanted]
+        return replace(self, X=self.X[:, cols], names=tuple(self.names[i] for i in cols))
+
+    def rows_of(self, spec) -> np.ndarray:
+        """Indices of the items of one data set (by spec or by index into `sets`)."""
+        index = spec if isinstance(spec, (int, np.integer)) else \
+            [s for s, _ in self.sets].index(spec)
+        return np.flatnonzero(self.set_ids == index)
 
 
 def dataset_features(ds, *, cache_dir=None, n_jobs: int = 0, progress: bool = False):
@@ -85,6 +114,7 @@ def load_training_data(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
     from .space import quadrant
 
     Xs, P, labels, quads, paths, groups, sets, failures = [], [], [], [], [], [], [], []
+    set_ids = []
     names = schema = None
     for spec in specs:
         ds = load_dataset(spec)
@@ -109,70 +139,240 @@ def load_training_data(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
         art = ds.extra.get("artists") if isinstance(ds.extra, dict) else None
         groups += ([str(a) for a, k in zip(art, ok) if k] if art is not None
                    else [f"{spec}#{i}" for i in range(int(ok.sum()))])
+        set_ids += [len(sets)] * int(ok.sum())
         sets.append((spec, int(ok.sum())))
     if not Xs or sum(len(x) for x in Xs) == 0:
         raise ParameterError("no readable training items")
     return LabelledFeatures(modality=modality, X=np.vstack(Xs), names=names, schema=schema,
                             points=np.vstack(P), labels=labels,
                             quadrants=np.asarray(quads), paths=paths,
-                            groups=np.asarray(groups), sets=sets, failures=failures)
+                            groups=np.asarray(groups), sets=sets, failures=failures,
+                            set_ids=np.asarray(set_ids, dtype=np.intp))
+
+
+def standardise_per_set(points: np.ndarray, set_ids: np.ndarray) -> np.ndarray:
+    """Each data set's ratings z-scored per axis, then put on the pooled spread.
+
+    Panels use rating scales differently (one set's "neutral" is another's "slightly
+    negative"; Emotion6's arousal ratings spread half as far as GAPED's). This removes
+    each set's mean and spread and gives every set the pooled standard deviation of its
+    axis, centred on neutral (0). NaN (unrated) entries stay NaN; an axis that a set
+    rates with no spread keeps its values minus the set's mean.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, 3)
+    set_ids : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    out = np.full_like(pts, np.nan)
+    pooled = np.nanstd(np.where(np.isfinite(pts), pts, np.nan), axis=0)
+    for s in np.unique(set_ids):
+        rows = set_ids == s
+        for a in range(pts.shape[1]):
+            v = pts[rows, a]
+            ok = np.isfinite(v)
+            if not ok.any():
+                continue
+            sd = v[ok].std()
+            scaled = (v - v[ok].mean()) / sd * pooled[a] if sd > 0 else v - v[ok].mean()
+            out[rows, a] = np.where(ok, scaled, np.nan)
+    return out
+
+
+def training_targets(data: LabelledFeatures, targets: str = "ratings") -> np.ndarray:
+    """The training targets of `data`: its points as declared (``"ratings"``) or
+    standardised per data set (``"per_set"``, :func:`standardise_per_set`)."""
+    if targets == "ratings":
+        return data.points
+    if targets == "per_set":
+        return standardise_per_set(data.points, data.set_ids)
+    raise ParameterError(f"targets must be 'ratings' or 'per_set', got {targets!r}")
 
 
 def cross_validated_points(data: LabelledFeatures, *, cv: int = 10, n_seeds: int = 3,
                            random_state: int = 0, n_jobs: int = -1,
-                           kinds=("mlp", "ridge"), use_groups: bool = True) -> dict:
-    """Nested k-fold CV of the MLP and the ridge baseline (out-of-fold points)."""
-    from .models import cross_validate_model
+                           kinds=("mlp", "ridge"), use_groups: bool = True,
+                           rows=None, targets: str = "ratings") -> dict:
+    """Nested k-fold CV of the MLP and the ridge baseline (out-of-fold points).
 
-    known = ~np.isnan(data.points)
-    return cross_validate_model(
-        data.X, np.nan_to_num(data.points), mask=known, names=data.names, cv=cv,
-        n_seeds=n_seeds, groups=data.groups if use_groups else None,
-        quadrants=list(data.quadrants), random_state=random_state, n_jobs=n_jobs,
+    `rows` restricts the evaluation to some items (e.g. one data set: in-domain CV);
+    `targets` as :func:`training_targets` (the metrics always compare with the ratings).
+    """
+    from .models import cross_validate_model, regression_metrics
+
+    rows = np.arange(len(data.X)) if rows is None else np.asarray(rows)
+    Y = training_targets(data, targets)[rows]
+    known = ~np.isnan(Y)
+    res = cross_validate_model(
+        data.X[rows], np.nan_to_num(Y), mask=known, names=data.names, cv=cv,
+        n_seeds=n_seeds, groups=data.groups[rows] if use_groups else None,
+        quadrants=list(data.quadrants[rows]), random_state=random_state, n_jobs=n_jobs,
         kinds=kinds)
+    if targets != "ratings":
+        truth = data.points[rows]
+        for kind in kinds:
+            res[kind]["metrics"] = regression_metrics(truth, res[kind]["predictions"],
+                                                      quadrants=list(data.quadrants[rows]))
+            res["summary"][kind] = res[kind]["metrics"]
+    res["summary"]["targets"] = targets
+    return res
+
+
+def leave_one_set_out_points(data: LabelledFeatures, *, n_seeds: int = 3,
+                             random_state: int = 0, n_jobs: int = -1,
+                             kinds=("mlp", "ridge"), targets: str = "ratings",
+                  image_groups=None) -> dict:
+    """Leave-one-dataset-out: for each data set, train on all the others, predict it.
+
+    The honest protocol for "does it work on photos from another source": the test
+    items come from a set the model never saw (other photographers, other raters, other
+    rating habits), so what a set's quirks teach the model does not help it. The
+    hyper-parameters are chosen inside the training sets (inner CV), as in
+    :func:`cross_validated_points`.
+
+    Returns
+    -------
+    dict
+        As :func:`affect_features.models.cross_validate_model`, the ``"folds"`` entry
+        being the left-out set of each row; ``"per_set"``: ``{spec: {kind:
+        regression_metrics}}`` on each left-out set.
+    """
+    from .models import cross_validate_model, regression_metrics
+
+    if data.set_ids is None or len(data.sets) < 2:
+        raise ParameterError("leave-one-dataset-out needs at least two data sets")
+    ids = np.asarray(data.set_ids)
+    folds = [(np.flatnonzero(ids != s), np.flatnonzero(ids == s))
+             for s in range(len(data.sets))]
+    Y = training_targets(data, targets)
+    res = cross_validate_model(
+        data.X, np.nan_to_num(Y), mask=~np.isnan(Y), names=data.names, folds=folds,
+        n_seeds=n_seeds, groups=None, quadrants=list(data.quadrants),
+        random_state=random_state, n_jobs=n_jobs, kinds=kinds)
+    res["per_set"] = {}
+    for s, (spec, _) in enumerate(data.sets):
+        te = folds[s][1]
+        res["per_set"][spec] = {
+            kind: regression_metrics(data.points[te], res[kind]["predictions"][te],
+                                     quadrants=list(data.quadrants[te]))
+            for kind in kinds}
+    res["summary"]["targets"] = targets
+    res["summary"]["protocol"] = "leave-one-dataset-out"
+    return res
+
+
+def axis_reliability(metrics: dict) -> list[float]:
+    """Per-axis reliability of predictions: Pearson r with the ratings (0 where the
+    axis was not measured), from :func:`~affect_features.models.regression_metrics`."""
+    from .models import AXES
+
+    return [float(metrics[a]["r"]) if isinstance(metrics.get(a), dict) else 0.0
+            for a in AXES]
 
 
 def train_from_specs(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
                      cv: int = 5, n_seeds: int = 5, random_state: int = 0,
-                     evaluate_folds: int = 0, progress: bool = False):
-    """Train a model on declared data sets; optionally record its CV metrics.
+                     evaluate_folds: int = 0, progress: bool = False,
+                     kind: str = "mlp", cross_set: bool = True,
+                     targets: str = "ratings", feature_groups=None):
+    """Train a model on declared data sets; record how far its predictions can be trusted.
+
+    Parameters
+    ----------
+    kind : {"mlp", "ridge"}
+    evaluate_folds : int
+        If > 0, the card records nested `evaluate_folds`-fold CV metrics (in-domain).
+    cross_set : bool
+        With two or more data sets, also run leave-one-dataset-out
+        (:func:`leave_one_set_out_points`) and record its metrics per left-out set.
+    targets : {"ratings", "per_set"}
+        :func:`training_targets`.
+    feature_groups : sequence of str or str, optional
+        Train on these feature groups only (:meth:`LabelledFeatures.select_groups`).
+
+    The card's ``reliability`` (per-axis correlation of predictions with ratings on
+    data the procedure never saw, from leave-one-dataset-out when it ran, else from
+    the in-domain CV), ``prediction_std`` (the spread of those held-out predictions) and
+    ``target_std`` drive :func:`affect_features.matching.matching_space`; a model
+    trained with neither has no reliability, and matching warns and uses neutral
+    weights.
 
     Returns
     -------
     model : EmotionModel
     data : LabelledFeatures
     cv_result : dict or None
+        ``{"cv": cross_validated_points result or None, "cross_set": leave-one-set-out
+        result or None, "summary": metrics}``; None when nothing was evaluated.
     """
-    from .models import train_model
+    from .models import AXES, _jsonable, train_model
 
     data = load_training_data(modality, specs, cache_dir=cache_dir, n_jobs=n_jobs,
-                              progress=progress)
-    cv_result = None
-    metrics = None
+                              progress=progress).select_groups(feature_groups)
+    cv_res = lodo = None
+    metrics: dict = {}
     if evaluate_folds:
-        cv_result = cross_validated_points(data, cv=evaluate_folds,
-                                           random_state=random_state)
-        metrics = cv_result["summary"]
-    known = ~np.isnan(data.points)
-    model = train_model(data.X, np.nan_to_num(data.points), mask=known,
+        cv_res = cross_validated_points(data, cv=evaluate_folds, random_state=random_state,
+                                        kinds=(kind,), targets=targets)
+        metrics["in_domain"] = cv_res["summary"]
+    if cross_set and len(data.sets) >= 2:
+        lodo = leave_one_set_out_points(data, random_state=random_state, kinds=(kind,),
+                                        targets=targets)
+        metrics["cross_set"] = {"per_set": _jsonable(lodo["per_set"]), **lodo["summary"]}
+    Y = training_targets(data, targets)
+    model = train_model(data.X, np.nan_to_num(Y), mask=~np.isnan(Y), kind=kind,
                         names=data.names, schema=data.schema, modality=modality,
                         n_seeds=n_seeds, cv=cv, random_state=random_state,
                         groups=data.groups, training_sets=data.sets, metrics=metrics)
-    if cv_result is not None:
-        # The spread of out-of-fold predictions, for matching.alignment (label-free).
-        model.card["prediction_std"] = [
-            float(x) for x in np.nan_to_num(cv_result["mlp"]["predictions"]).std(axis=0)]
-    return model, data, cv_result
+    held_out = lodo if lodo is not None else cv_res
+    if held_out is not None:
+        pred = np.nan_to_num(held_out[kind]["predictions"])
+        if lodo is not None:
+            # Each axis's correlation on each left-out set, weighted by the set's
+            # size; an axis a left-out set did not rate is not measured there, and an
+            # axis the training sets did not rate was predicted neutral (r = 0).
+            r = []
+            for a, axis in enumerate(AXES):
+                num = den = 0.0
+                for spec, n_items in data.sets:
+                    m = lodo["per_set"][spec][kind].get(axis)
+                    if m is not None:
+                        num += n_items * m["r"]
+                        den += n_items
+                r.append(num / den if den else 0.0)
+            source = "leave-one-dataset-out"
+        else:
+            r = [float(cv_res[kind]["metrics"].get(a, {}).get("r", 0.0)) for a in AXES]
+            source = f"{evaluate_folds}-fold cross-validation (in-domain)"
+        model.card["reliability"] = {
+            "r": dict(zip(AXES, (float(x) for x in r))),
+            "target_std": dict(zip(AXES, (float(np.nanstd(data.points[:, a]))
+                                          if np.isfinite(data.points[:, a]).any() else 0.0
+                                          for a in range(3)))),
+            "source": source}
+        # The spread of held-out predictions, for matching.alignment (label-free).
+        model.card["prediction_std"] = [float(x) for x in pred.std(axis=0)]
+    model.card["targets"] = targets
+    if cv_res is None and lodo is None:
+        return model, data, None
+    return model, data, {"cv": cv_res, "cross_set": lodo, "summary": metrics}
 
 
 def evaluate_matching(photo_points, photo_labels, song_points, song_labels, *,
                       k: int = 10, weights=(1.0, 1.0, 1.0)) -> dict:
     """Categorical agreement of photos with their nearest songs.
 
-    For each photo, the songs are ranked by distance to its point; a song agrees when
-    its label (e.g. quadrant) is the photo's. Returns accuracy (top-1), precision at
-    1, 5 and 10, MRR, per-class recall, confusion matrix and the chance level
-    (sum over classes of photo share times song share).
+    For each photo, the songs are ranked by weighted Euclidean distance to its point; a
+    song agrees when its label (e.g. quadrant) is the photo's. Returns
+    :func:`~affect_features.evaluation.matching_report`: accuracy (top-1), precision
+    at 1, 5 and 10, MRR, their versions balanced over the photos' classes, chance, the
+    always-majority answer, per-class recall, confusion matrix, and the number of
+    distinct songs ranked first.
     """
     from scipy.spatial import cKDTree
 
@@ -186,32 +386,104 @@ def evaluate_matching(photo_points, photo_labels, song_points, song_labels, *,
     idx = idx.reshape(len(photos), k)
     song_labels = np.asarray(song_labels)
     ranked = song_labels[idx]
-    return matching_report(np.asarray(photo_labels), ranked, song_labels)
+    return matching_report(np.asarray(photo_labels), ranked, song_labels, ranked_items=idx)
 
 
-def _modality_report(data: LabelledFeatures, points: np.ndarray) -> dict:
-    from .evaluation import regression_report
+#: The figures of each matching variant kept in a report (the full report is kept for
+#: the variant `affect match` uses).
+_BRIEF = ("precision_at_1", "balanced_precision_at_1", "precision_at_5",
+          "balanced_precision_at_5", "mrr", "distinct_at_1", "distinct_at_1_share")
+
+
+def match_photos(photo_points, photo_labels, song_points, song_labels, reliability, *,
+                 k: int = 10) -> dict:
+    """Photo-to-song agreement as ``affect match`` computes it, beside two variants.
+
+    ``"matched"``: the photos' points aligned to the songs' spread (label-free variance
+    matching, :func:`~affect_features.matching.alignment_factors`) and each axis of
+    the distance weighted by its `reliability` (the correlation of the image model's
+    predictions with ratings on data it never saw,
+    :func:`~affect_features.matching.reliability_weights`). ``"aligned"``: aligned
+    but unweighted (the matcher of image-1). ``"raw"``: the points as predicted.
+    """
+    from .matching import alignment_factors, reliability_weights
+
+    ipts = np.asarray(photo_points, dtype=np.float64)
+    apts = np.asarray(song_points, dtype=np.float64)
+    factors = alignment_factors(ipts.std(axis=0), apts)
+    aligned = np.clip(ipts * factors, -1.0, 1.0)
+    weights = reliability_weights(reliability)
+    out = evaluate_matching(aligned, photo_labels, apts, song_labels, k=k, weights=weights)
+    out["factors"] = [float(x) for x in factors]
+    out["weights"] = [float(x) for x in weights]
+    out["reliability"] = None if reliability is None else [float(x) for x in reliability]
+    for name, pts in (("aligned", aligned), ("raw", ipts)):
+        rep = evaluate_matching(pts, photo_labels, apts, song_labels, k=k)
+        out[name] = {key: rep[key] for key in _BRIEF}
+    out["labels"] = ("russell quadrants (photo: of its ratings or label; song: its label)")
+    return out
+
+
+def _modality_report(truth: np.ndarray, quadrants, points: np.ndarray) -> dict:
+    """Per-axis errors and quadrant accuracy of predicted `points` against `truth`."""
+    from .evaluation import (balanced_accuracy, binary_accuracy, majority_share, pearson_r,
+                             r2_score)
     from .space import quadrant
 
-    rep = regression_report(np.nan_to_num(data.points[:, :2]), points[:, :2],
-                            axes=("valence", "arousal"))
+    truth = np.asarray(truth, dtype=np.float64)
+    points = np.nan_to_num(np.asarray(points, dtype=np.float64))
+    axes = [a for a, name in enumerate(("valence", "arousal", "dominance"))
+            if np.isfinite(truth[:, a]).sum() >= 3]
+    rep: dict = {"n": int(len(truth))}
+    for a in axes:
+        ok = np.isfinite(truth[:, a])
+        name = ("valence", "arousal", "dominance")[a]
+        t, p = truth[ok, a], points[ok, a]
+        rep[name] = {"pearson_r": pearson_r(t, p), "r2": r2_score(t, p),
+                     "mae": float(np.mean(np.abs(t - p))),
+                     "rmse": float(np.sqrt(np.mean((t - p) ** 2))),
+                     "binary_accuracy": binary_accuracy(t, p), "n": int(ok.sum()),
+                     "rating_std": float(t.std()), "prediction_std": float(p.std())}
+    quadrants = np.asarray(quadrants)
     pred_q = quadrant(points)
-    rep["quadrant_accuracy"] = float(np.mean(pred_q == data.quadrants))
-    rep["quadrant_chance"] = float(max(np.mean(data.quadrants == q)
-                                       for q in np.unique(data.quadrants)))
+    rep["quadrant_accuracy"] = float(np.mean(pred_q == quadrants))
+    rep["quadrant_balanced_accuracy"] = balanced_accuracy(quadrants, pred_q)
+    rep["quadrant_majority"] = majority_share(quadrants)
+    rep["quadrant_chance"] = rep["quadrant_majority"]  # the always-majority answer
+    rep["quadrant_balanced_chance"] = 1.0 / len(np.unique(quadrants))
     return rep
+
+
+def _reliability_of(report: dict) -> list[float]:
+    return [float(report[a]["pearson_r"]) if a in report else 0.0
+            for a in ("valence", "arousal", "dominance")]
 
 
 def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_model=None,
                   audio_model=None, cache_dir=None, n_jobs: int = 0, plot=None,
-                  progress: bool = False, random_state: int = 0) -> dict:
+                  progress: bool = False, random_state: int = 0,
+                  kinds=("mlp", "ridge"), targets: str = "ratings",
+                  image_groups=None) -> dict:
     """Evaluate per modality and photo-to-song matching, always beside chance.
 
-    With ``folds > 0`` each modality is evaluated by nested k-fold cross-validation on
-    its sets (out-of-fold points from models that never saw the item; the MLP and the
-    ridge baseline); photos are then matched to the songs' out-of-fold points. With
-    ``folds == 0`` the given (or shipped) models predict every item, so the sets act as
-    held-out data.
+    With ``folds > 0``:
+
+    - ``"cross_set"`` (with two or more image sets; the protocol to judge by):
+      leave-one-dataset-out, each image set predicted by models trained on the other
+      sets only (:func:`leave_one_set_out_points`);
+    - ``"in_domain"``: nested k-fold cross-validation within each set on its own
+      (:func:`cross_validated_points`); for music the folds keep each artist in one
+      fold.
+
+    Photos are then matched to the songs' out-of-fold points (:func:`match_photos`, as
+    ``affect match`` does). The reliability that weights the axes is measured on data
+    the photos' model did not see: for a left-out set, the in-domain CV correlations of
+    the training sets; in-domain, the set's own CV correlations (optimistic by two
+    numbers). With ``folds == 0`` the given (or shipped) models predict every item, so
+    the sets act as held-out data (``"held_out"``), with the reliability of the card.
+    ``image_groups`` restricts the image models to some feature groups
+    (:meth:`LabelledFeatures.select_groups`); ``kinds`` and ``targets`` as
+    :func:`cross_validated_points`.
 
     Returns
     -------
@@ -219,75 +491,113 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
     """
     from .models import EmotionModel
 
-    report: dict = {"folds": folds}
-    pts: dict = {}
+    report: dict = {"folds": folds, "targets": targets}
+    photo: dict = {}  # protocol -> spec -> (rows, {kind: points}, reliability per kind)
+    songs = None
+    pts_for_plot: dict = {}
     for modality, specs, model in (("image", image_specs, image_model),
                                    ("audio", music_specs, audio_model)):
         if not specs:
             continue
         data = load_training_data(modality, specs, cache_dir=cache_dir, n_jobs=n_jobs,
                                   progress=progress)
+        if modality == "image" and folds:
+            data = data.select_groups(image_groups)
         entry: dict = {"sets": [{"spec": s, "n_items": n} for s, n in data.sets],
-                       "n_failed": len(data.failures)}
-        if folds:
-            cvres = cross_validated_points(data, cv=folds, random_state=random_state)
-            # An axis a set does not rate (NaN out of fold) is predicted neutral, as
-            # EmotionModel.predict does for an axis it did not learn.
-            for kind in ("mlp", "ridge"):
-                entry[kind] = _modality_report(
-                    data, np.nan_to_num(cvres[kind]["predictions"]))
-            points = np.nan_to_num(cvres["mlp"]["predictions"])
-        else:
+                       "n_failed": len(data.failures), "n_features": len(data.names)}
+        report[modality] = entry
+        if not folds:
             m = (EmotionModel.load(model) if model else EmotionModel.default(modality))
             points = m.predict(data.X, schema=data.schema, names=data.names)
-            entry["model"] = _modality_report(data, points)
-        report[modality] = entry
-        pts[modality] = (data, np.asarray(points))
-    if "image" in pts and "audio" in pts:
-        idata, ipts = pts["image"]
-        adata, apts = pts["audio"]
-        report["matching"] = evaluate_matching(ipts, idata.quadrants, apts,
-                                               adata.quadrants, k=10)
-        # As `affect match` does: the photos' points on the songs' scale (variance
-        # matching of the two sets of predictions; label-free, see matching.alignment).
-        from .matching import alignment_factors
+            entry["held_out"] = {}
+            from .matching import model_reliability
 
-        factors = alignment_factors(ipts.std(axis=0), apts)
-        report["matching_aligned"] = evaluate_matching(
-            np.clip(ipts * factors, -1, 1), idata.quadrants, apts, adata.quadrants, k=10)
-        report["matching_aligned"]["factors"] = [float(x) for x in factors]
-        for key in ("matching", "matching_aligned"):
-            report[key]["labels"] = ("russell quadrants (photo: of its ratings or label; "
-                                     "song: its label)")
+            rel = model_reliability(m)
+            for spec, _ in data.sets:
+                rows = data.rows_of(spec)
+                entry["held_out"][spec] = {"model": _modality_report(
+                    data.points[rows], data.quadrants[rows], points[rows])}
+                photo.setdefault("held_out", {})[spec] = (
+                    data, rows, {"model": points[rows]},
+                    {"model": None if rel is None else list(rel["r"])})
+            if modality == "audio":
+                songs = (data, points)
+            pts_for_plot[modality] = (data, points)
+            continue
+        if modality == "audio":
+            cvres = cross_validated_points(data, cv=folds, random_state=random_state,
+                                           kinds=kinds, targets=targets)
+            entry["in_domain"] = {kind: _modality_report(
+                data.points, data.quadrants, cvres[kind]["predictions"]) for kind in kinds}
+            songs = (data, np.nan_to_num(cvres["mlp" if "mlp" in kinds else kinds[0]]
+                                         ["predictions"]))
+            pts_for_plot[modality] = songs
+            continue
+        entry["in_domain"], in_rel = {}, {}
+        for spec, _ in data.sets:
+            rows = data.rows_of(spec)
+            cvres = cross_validated_points(data, cv=folds, random_state=random_state,
+                                           kinds=kinds, rows=rows, targets=targets)
+            entry["in_domain"][spec] = {kind: _modality_report(
+                data.points[rows], data.quadrants[rows], cvres[kind]["predictions"])
+                for kind in kinds}
+            in_rel[spec] = {kind: _reliability_of(entry["in_domain"][spec][kind])
+                            for kind in kinds}
+            photo.setdefault("in_domain", {})[spec] = (
+                data, rows, {kind: np.nan_to_num(cvres[kind]["predictions"])
+                             for kind in kinds}, in_rel[spec])
+        if len(data.sets) >= 2:
+            lodo = leave_one_set_out_points(data, random_state=random_state, kinds=kinds,
+                                            targets=targets)
+            entry["cross_set"] = {}
+            for spec, n_items in data.sets:
+                rows = data.rows_of(spec)
+                entry["cross_set"][spec] = {kind: _modality_report(
+                    data.points[rows], data.quadrants[rows],
+                    lodo[kind]["predictions"][rows]) for kind in kinds}
+                others = [(s, n) for s, n in data.sets if s != spec]
+                total = sum(n for _, n in others)
+                rel = {kind: list(np.sum([np.asarray(in_rel[s][kind]) * n / total
+                                          for s, n in others], axis=0))
+                       for kind in kinds}
+                photo.setdefault("cross_set", {})[spec] = (
+                    data, rows, {kind: np.nan_to_num(lodo[kind]["predictions"][rows])
+                                 for kind in kinds}, rel)
+        # The plane shows the points of the protocol to judge by: left-out sets' points
+        # where there are several sets, else the in-domain out-of-fold points.
+        plotted = np.zeros((len(data.X), 3))
+        for spec, (_, rows, by_kind, _) in photo.get(
+                "cross_set" if len(data.sets) >= 2 else "in_domain", {}).items():
+            plotted[rows] = by_kind[kinds[0]]
+        pts_for_plot[modality] = (data, plotted)
+    if photo and songs is not None:
+        sdata, spts = songs
+        report["matching"] = {}
+        for protocol, by_set in photo.items():
+            report["matching"][protocol] = {}
+            for spec, (idata, rows, by_kind, rel) in by_set.items():
+                report["matching"][protocol][spec] = {
+                    kind: match_photos(p, idata.quadrants[rows], spts, sdata.quadrants,
+                                       rel[kind]) for kind, p in by_kind.items()}
     if plot:
-        plot_plane(plot, pts)
+        plot_plane(plot, pts_for_plot, folds=folds)
     return report
 
 
-def plot_plane(path, pts) -> None:
-    """Draw the valence-arousal plane with songs and photos (PNG)."""
-    import matplotlib
+def plot_plane(path, pts, *, folds: int = 10) -> None:
+    """Draw the valence-arousal plane with photos and songs (PNG), coloured by label.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Photos are crosses, songs dots; the title says what the points are: out-of-fold
+    predictions (``folds > 0``) or the given models' predictions on the sets as
+    held-out data (``folds == 0``). See :func:`affect_features.plotting.plot_points`.
+    """
+    from .plotting import plot_points
 
-    colours = {"Q1": "tab:orange", "Q2": "tab:red", "Q3": "tab:blue", "Q4": "tab:green"}
-    fig, ax = plt.subplots(figsize=(6.5, 6.5))
-    for modality, marker, size in (("audio", "o", 14), ("image", "x", 10)):
-        if modality not in pts:
-            continue
-        data, p = pts[modality]
-        for q, c in colours.items():
-            sel = data.quadrants == q
-            ax.scatter(p[sel, 0], p[sel, 1], s=size, marker=marker, c=c, alpha=0.55,
-                       label=f"{'songs' if modality == 'audio' else 'photos'} labelled {q}")
-    ax.axhline(0, color="0.6", lw=0.8)
-    ax.axvline(0, color="0.6", lw=0.8)
-    ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal",
-           title="Predicted points (out-of-fold)")
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    tmp = str(path) + ".partial.png"
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    groups = []
+    for modality, name, marker in (("audio", "songs", "o"), ("image", "photos", "x")):
+        if modality in pts:
+            data, p = pts[modality]
+            groups.append((name, np.asarray(p), np.asarray(data.quadrants), marker))
+    what = (f"out-of-fold predictions ({folds}-fold cross-validation)" if folds
+            else "the models' predictions on the sets as held-out data (no folds)")
+    plot_points(path, groups, title=f"Predicted points: {what}")

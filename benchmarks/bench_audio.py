@@ -3,10 +3,11 @@
 Measures, on N clips of the 4Q set ($AFFECT_DATA/4q/audio, default ../shared/data
 relative to the repository):
 
-1. per clip, on one core (BLAS limited to one thread): decoding alone, each descriptor
-   group alone from the decoded signal (with the shared representations it needs),
-   all groups, and the whole extraction from the file; medians, the real-time factor
-   (clip seconds per second of compute) and the ratio to decoding alone;
+1. per clip, on one core (BLAS limited to one thread), interleaved file by file:
+   decoding alone, each descriptor group alone from the decoded signal (with the
+   shared representations it needs), all groups, and the whole extraction from the
+   file; medians, the real-time factor (clip seconds per second of compute) and the
+   median over files of each step's time divided by that same file's decoding time;
 2. the naive way, in the same run: ``librosa.load`` then each librosa function called
    on the raw signal (``melspectrogram(y=)``, ``mfcc(y=)``, ``chroma_stft(y=)``,
    ``spectral_*(y=)``, ``beat_track(y=)``, ``tonnetz(y=)``, ``effects.hpss(y)``, ...),
@@ -17,7 +18,7 @@ relative to the repository):
 
 Usage::
 
-    python benchmarks/bench_audio.py [--n 100] [--jobs 2] [--naive 10]
+    python benchmarks/bench_audio.py [--n 100] [--jobs 2] [--naive 10] [--schema audio-2]
 
 The machine may be shared: the load average is printed, and per-clip CPU time
 (``time.thread_time``) is shown beside wall-clock time.
@@ -61,20 +62,26 @@ def _timed(fn):
 
 
 def _row(label, wall, cpu, clip_s, decode_wall=None):
+    """One table row; `decode_wall`: the same files' decoding times (per-file ratios)."""
     w, c = float(np.median(wall)), float(np.median(cpu))
     rtf = clip_s / w if w > 0 else float("inf")
-    ratio = f"{w / decode_wall:8.1f}" if decode_wall else " " * 8
-    print(f"  {label:<28s} {w * 1000:9.1f} {c * 1000:9.1f} {rtf:9.0f}x {ratio}")
+    ratio = (f"{np.median(np.asarray(wall) / np.asarray(decode_wall)):8.2f}"
+             if decode_wall is not None else " " * 8)
+    print(f"  {label:<32s} {w * 1000:9.1f} {c * 1000:9.1f} {rtf:9.0f}x {ratio}")
 
 
-def bench_per_clip(clips):
+def bench_per_clip(clips, schema):
     from threadpoolctl import threadpool_limits
 
-    from affect_features.audio import AUDIO_GROUPS, extract_audio_features
+    from affect_features.audio import AUDIO_SCHEMAS, audio_groups, extract_audio_features
     from affect_features.audio.analysis import AudioAnalysis
     from affect_features.audio.decode import load_audio
 
-    extract_audio_features(clips[0])  # warm caches (filter banks, imports)
+    groups = audio_groups(schema)
+    n_values = len(extract_audio_features(clips[0], schema=schema))  # warm caches
+    total_key = f"TOTAL (file -> {n_values} values)"
+    others = {s: f"  {s} (file -> {len(extract_audio_features(clips[0], schema=s))} values)"
+              for s in AUDIO_SCHEMAS if s != schema}   # the other schemas, for comparison
     rec: dict[str, tuple[list, list]] = {}
 
     def add(key, w, c):
@@ -88,22 +95,29 @@ def bench_per_clip(clips):
             (y, sr), w, c = _timed(lambda: load_audio(path))
             durations.append(len(y) / sr)
             add("decode", w, c)
-            for g, fn in AUDIO_GROUPS.items():
+            for g, fn in groups.items():
                 a = AudioAnalysis.from_signal(y)
                 _, w, c = _timed(lambda: fn(a))
                 add(f"group {g} (alone)", w, c)
             a = AudioAnalysis.from_signal(y)
-            _, w, c = _timed(lambda: [fn(a) for fn in AUDIO_GROUPS.values()])
+            _, w, c = _timed(lambda: [fn(a) for fn in groups.values()])
             add("all groups (no decode)", w, c)
-            _, w, c = _timed(lambda: extract_audio_features(path))
-            add("TOTAL (file -> 124 values)", w, c)
+            _, w, c = _timed(lambda: extract_audio_features(path, schema=schema))
+            add(total_key, w, c)
+            for other, key in others.items():
+                _, w, c = _timed(lambda: extract_audio_features(path, schema=other))
+                add(key, w, c)
     clip_s = float(np.median(durations))
-    dec = float(np.median(rec["decode"][0]))
-    print(f"\n1. Per clip, one core: {len(clips)} clips, median length {clip_s:.1f} s")
-    print(f"  {'step':<28s} {'wall ms':>9s} {'cpu ms':>9s} {'realtime':>10s} {'x decode':>8s}")
+    dec = rec["decode"][0]
+    print(f"\n1. Per clip, one core, schema {schema}: {len(clips)} clips, median length "
+          f"{clip_s:.1f} s")
+    print(f"  {'step':<32s} {'wall ms':>9s} {'cpu ms':>9s} {'realtime':>10s} {'x decode':>8s}")
     for key, (w, c) in rec.items():
         _row(key, w, c, clip_s, dec)
-    return clip_s, float(np.median(rec["TOTAL (file -> 124 values)"][0]))
+    total = np.asarray(rec[total_key][0])
+    print(f"  real time / total, median of per-file ratios: "
+          f"{np.median(np.asarray(durations) / total):.0f}x")
+    return clip_s, float(np.median(total))
 
 
 def _naive_features(path):
@@ -149,18 +163,18 @@ def bench_naive(clips, ours_wall):
             durs.append(d)
     clip_s = float(np.median(durs))
     print(f"\n2. The naive way (each librosa function on the raw signal), {len(clips)} clips")
-    print(f"  {'step':<28s} {'wall ms':>9s} {'cpu ms':>9s} {'realtime':>10s}")
+    print(f"  {'step':<32s} {'wall ms':>9s} {'cpu ms':>9s} {'realtime':>10s}")
     _row("naive librosa (load + all)", walls, cpus, clip_s)
     print(f"  speed ratio ours / naive: {np.median(walls) / ours_wall:.0f}x faster "
           f"(first naive call incl. librosa import and numba loading: {warm:.1f} s)")
 
 
-def _extract_vector(path):
-    from affect_features.audio import extract_audio_features
-    return extract_audio_features(path).vector
+def _extract_vector(path, schema=None):
+    from affect_features.audio import AUDIO_SCHEMA, extract_audio_features
+    return extract_audio_features(path, schema=schema or AUDIO_SCHEMA).vector
 
 
-def bench_throughput(clips, max_jobs):
+def bench_throughput(clips, max_jobs, schema):
     from joblib import Parallel, delayed
 
     print(f"\n3. Throughput over {len(clips)} files (joblib, processes)")
@@ -169,13 +183,13 @@ def bench_throughput(clips, max_jobs):
         if jobs == 1:
             t = time.perf_counter()
             for p in clips:
-                _extract_vector(p)
+                _extract_vector(p, schema)
             dt = time.perf_counter() - t
         else:
             with Parallel(n_jobs=jobs) as par:
-                par(delayed(_extract_vector)(p) for p in clips[:jobs])  # start the workers
+                par(delayed(_extract_vector)(p, schema) for p in clips[:jobs])  # start them
                 t = time.perf_counter()
-                par(delayed(_extract_vector)(p) for p in clips)
+                par(delayed(_extract_vector)(p, schema) for p in clips)
                 dt = time.perf_counter() - t
         print(f"  {jobs:<6d} {len(clips) / dt:8.1f} {len(clips) * 30.0 / dt:9.0f}x")
 
@@ -185,18 +199,18 @@ _COLD = textwrap.dedent("""
     t0 = time.perf_counter()
     from affect_features.audio import extract_audio_features
     t1 = time.perf_counter()
-    f = extract_audio_features({path!r})
+    f = extract_audio_features({path!r}, schema={schema!r})
     t2 = time.perf_counter()
     print(t1 - t0, t2 - t1)
 """)
 
 
-def bench_cold_start(clip, repeats=3):
+def bench_cold_start(clip, schema, repeats=3):
     print("\n4. Cold start: a fresh `python -c` extracting one clip")
     rows = []
     for _ in range(repeats):
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _COLD.format(path=clip)],
+        proc = subprocess.run([sys.executable, "-c", _COLD.format(path=clip, schema=schema)],
                               capture_output=True, text=True, check=True)
         total = time.perf_counter() - t
         imp, first = map(float, proc.stdout.split())
@@ -226,7 +240,8 @@ _MEM = textwrap.dedent("""
     import av, soxr  # imported by the first extraction anyway
     base = peak_bytes()
     t = time.perf_counter()
-    kw = {{}} if {window!r} == "default" else {{"max_duration": None}}
+    kw = {{"schema": {schema!r}}} if {window!r} == "default" else {{"max_duration": None,
+                                                                "schema": {schema!r}}}
     f = extract_audio_features(sys.argv[1], **kw)
     dt = time.perf_counter() - t
     print(base, peak_bytes(), dt)
@@ -258,7 +273,7 @@ def _write_long(path, seconds, sr=44100):
             c.mux(p)
 
 
-def bench_memory(seconds=600):
+def bench_memory(schema, seconds=600):
     print(f"\n5. Peak memory on a generated {seconds // 60}-minute 44.1 kHz stereo file "
           "(fresh process; peak resident set, VmHWM)")
     print(f"  {'file':<10s} {'window':<12s} {'after import':>13s} {'peak':>8s} "
@@ -268,7 +283,8 @@ def bench_memory(seconds=600):
             path = Path(d) / f"long.{ext}"
             _write_long(path, seconds)
             for window in ("default", "whole"):
-                proc = subprocess.run([sys.executable, "-c", _MEM.format(window=window),
+                proc = subprocess.run([sys.executable, "-c",
+                                       _MEM.format(window=window, schema=schema),
                                        str(path)], capture_output=True, text=True, check=True)
                 base, peak, dt = proc.stdout.split()
                 base, peak = int(base) / 1e6, int(peak) / 1e6
@@ -284,6 +300,7 @@ def main(argv=None):
     ap.add_argument("--naive", type=int, default=10,
                     help="clips for the naive librosa baseline (default 10; 0 skips it)")
     ap.add_argument("--no-memory", action="store_true", help="skip the 10-minute file")
+    ap.add_argument("--schema", default="audio-2", help="audio schema (default audio-2)")
     args = ap.parse_args(argv)
 
     clips = _clips(args.n)
@@ -291,13 +308,13 @@ def main(argv=None):
     print(f"audio benchmark: {len(clips)} clips from {_data_dir()}")
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    clip_s, ours = bench_per_clip(clips)
+    clip_s, ours = bench_per_clip(clips, args.schema)
     if args.naive:
         bench_naive(clips[:args.naive], ours)
-    bench_throughput(clips, args.jobs)
-    bench_cold_start(clips[0])
+    bench_throughput(clips, args.jobs, args.schema)
+    bench_cold_start(clips[0], args.schema)
     if not args.no_memory:
-        bench_memory()
+        bench_memory(args.schema)
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -1,6 +1,7 @@
 """The batch engine: order, failures, parallelism, folder expansion."""
 
 import os
+import time
 
 import pytest
 
@@ -57,3 +58,34 @@ def test_progress_draws_rate_and_eta():
     bar.close()
     text = s.getvalue()
     assert "4/4" in text and "/s" in text and "ETA" in text
+
+
+def test_a_worker_stuck_past_the_time_limit_is_stopped(monkeypatch):
+    """A call the alarm cannot interrupt: its worker process is stopped by the parent
+    after the limit plus a grace period; the file fails, the others go on."""
+    from _worker_helpers import stuck
+
+    from affect_features import batch
+
+    monkeypatch.setattr(batch, "_HARD_LIMIT_GRACE", 1.0)
+    t0 = time.monotonic()
+    out = dict(batch.map_files(stuck, ["/x/quick", "/x/stuck", "quick"], n_jobs=2,
+                               timeout=0.5))
+    assert time.monotonic() - t0 < 30
+    assert out["/x/quick"] == "/x/quick" and out["quick"] == "quick"
+    assert isinstance(out["/x/stuck"], batch.Failure)
+    assert "worker process was stopped" in out["/x/stuck"].reason
+
+
+def test_expand_paths_lists_one_file_once_and_refuses_special_files(tmp_path,
+                                                                   monkeypatch):
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"x")
+    os.symlink(photo, tmp_path / "link.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    monkeypatch.chdir(tmp_path)
+    failures = []
+    files = expand_paths(["a.jpg", str(photo), "link.jpg", "pipe.jpg"], {".jpg"},
+                         failures=failures)
+    assert files == [str(photo)]
+    assert failures == [Failure("pipe.jpg", "is a FIFO, not a regular file")]

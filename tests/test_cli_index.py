@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
-from PIL import Image
 
 from affect_features.cli import cli
 from affect_features.library import MusicLibrary
@@ -46,12 +45,10 @@ def test_index_then_match_own_library(music, tmp_path):
         ids, pts = lib.points()
         assert len(ids) == 3 and np.all(np.abs(pts) <= 1)
         assert lib.integrity_check() == "ok"
-    photo = tmp_path / "p.png"
-    Image.fromarray(np.full((64, 64, 3), (200, 60, 40), np.uint8)).save(photo)
-    res = _run(["match", str(photo), "--library", str(lib_path), "-k", "2",
+    res = _run(["match", "--mood", "happy", "--library", str(lib_path), "-k", "2",
                 "--format", "json"])
     assert res.exit_code == 0, res.output
-    songs = json.loads(res.output)["songs"]
+    songs = json.loads(res.stdout)[0]["songs"]
     assert len(songs) == 2
     assert all(s["path"].startswith(str(music)) for s in songs)
 
@@ -74,3 +71,54 @@ def test_reindex_is_incremental(music, tmp_path):
     assert set(after) == {p0, p1}
     assert after[p1]["updated_at"] == before[p1]["updated_at"]  # untouched
     assert after[p0]["updated_at"] != before[p0]["updated_at"]  # re-analysed
+
+
+def test_counts_are_not_misleading(music, tmp_path):
+    lib_path = str(tmp_path / "lib.sqlite")
+    res = _run(["index", str(music), "--library", lib_path, "--jobs", "1"])
+    # 4 files: 3 analysed, 1 broken; the broken one is not also counted as added
+    assert "3 added, 0 updated, 0 unchanged, 0 removed, 1 failed" in res.stderr
+    res = _run(["index", str(music), "--library", lib_path, "--jobs", "1"])
+    assert res.exit_code == 0
+    assert "4 unchanged (1 of them failed before, not retried)" in res.stderr
+    assert "--retry-errors" in res.stderr and "affect library list --failed" in res.stderr
+    res = _run(["index", str(music), "--library", lib_path, "--jobs", "1",
+                "--retry-errors"])
+    assert res.exit_code == 1 and "3 unchanged" in res.stderr and "1 failed" in res.stderr
+
+
+def test_index_with_another_model_repredicts_from_descriptors(music, tmp_path):
+    from affect_features.models import EmotionModel
+
+    lib_path = str(tmp_path / "lib.sqlite")
+    _run(["index", str(music / "album"), "--library", lib_path, "--jobs", "1"])
+    shipped = EmotionModel.default("audio")
+    with MusicLibrary(lib_path) as lib:
+        first = lib.tracks(lib.points()[0])
+    assert {t["model_version"] for t in first} == {shipped.version}
+    assert len(shipped.version) == 64
+    # a user's model: the same weights with the output layer's biases moved
+    heads = shipped._heads
+    for head in heads:
+        for ws, bs in head.members:
+            bs[-1] = bs[-1] + 0.5
+    mine = EmotionModel(names=shipped.names, schema=shipped.schema, modality="audio",
+                        mean=shipped.feature_means, scale=shipped._scale, heads=heads,
+                        kind=shipped.kind, card={})
+    npz, card = mine.save(tmp_path / "mine")
+    assert json.load(open(card))["npz_sha256"] == mine.version != shipped.version
+    res = _run(["index", str(music / "album"), "--library", lib_path, "--jobs", "1",
+                "--model", npz])
+    assert res.exit_code == 0, res.output
+    assert "re-predicted 3 point(s)" in res.stderr and "3 unchanged" in res.stderr
+    with MusicLibrary(lib_path) as lib:
+        after = {t["path"]: t for t in lib.tracks(lib.points()[0], descriptors=True)}
+        assert lib.metadata["model_version"] == mine.version
+    for t in after.values():
+        assert t["model_version"] == mine.version
+        expected = mine.predict(t["descriptors"][None, :].astype(np.float64),
+                                schema=mine.schema, names=mine.names)[0]
+        np.testing.assert_allclose([t["valence"], t["arousal"], t["dominance"]],
+                                   expected, atol=1e-6)
+    assert {t["path"]: t["valence"] for t in first} != \
+        {p: t["valence"] for p, t in after.items()}

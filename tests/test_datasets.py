@@ -276,7 +276,7 @@ def test_csv_ratings(tmp_path):
     assert ds.labels == ["joy", None]
     table = write(root / "u.csv", "path,valence,arousal\na.jpg,3,3\n")
     with pytest.raises(DatasetError, match="u.csv: line 2: unknown rating scale"):
-        load_dataset(f"csv:{table}?scale=percent")
+        load_dataset(f"csv:{table}?scale=stars5")
 
 
 def test_csv_labels_and_modality(tmp_path):
@@ -420,3 +420,121 @@ def test_cache_pairs_arrays_and_chunks(tmp_path):
         os.utime(files[0], ns=(10**18, 10**18))
         cached_features(files, lambda ps: [np.zeros(3) for _ in ps], cache, "t-1",
                         names=("a.b", "a.c"))
+
+
+# ---------------------------------------------------------------------- Emotify
+
+EMOTIFY_HEADER = ("track id, genre, amazement, solemnity, tenderness, nostalgia, calmness, "
+                  "power, joyful_activation, tension, sadness, mood, liked, disliked, age, "
+                  "gender, mother tongue")
+
+
+def _emotify(tmp_path, rows, files):
+    """An Emotify folder: data.csv (one listener per row) and emotifymusic/<genre>/<n>.mp3."""
+    lines = [EMOTIFY_HEADER] + [", ".join(str(c) for c in r) + ", 3, 1, 0, 25, 1, English"
+                                for r in rows]
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for f in files:
+        touch(str(tmp_path / "emotifymusic" / f))
+    return tmp_path
+
+
+def test_emotify(tmp_path):
+    from affect_features.space import label_point
+
+    tension, sadness, calm = (label_point(e, "gems") for e in ("tension", "sadness",
+                                                                 "calmness"))
+    #            track genre        am so te no ca po jo te sa
+    rows = [(150, "rock",        0, 0, 0, 0, 0, 0, 0, 1, 0),
+            (150, "rock",        0, 0, 0, 0, 0, 0, 0, 1, 1),
+            (150, "rock",        0, 0, 0, 0, 0, 0, 0, 1, 1),
+            (3, "classical",     0, 0, 0, 0, 1, 0, 0, 0, 0),
+            (3, "classical",     0, 0, 0, 0, 0, 0, 0, 0, 0),   # chose nothing
+            (301, "pop",         1, 0, 0, 0, 0, 0, 1, 0, 0),
+            (250, "electronic",  0, 0, 0, 0, 0, 1, 0, 0, 0)]   # its file is missing
+    root = _emotify(tmp_path, rows, ["rock/50.mp3", "classical/3.mp3", "pop/1.mp3"])
+    ds = load_dataset(f"emotify:{root}")
+    assert ds.modality == "audio" and ds.taxonomy == "gems" and len(ds) == 3
+    assert list(ds.extra["track_ids"]) == [3, 150, 301]                # sorted by id
+    assert [os.path.relpath(p, root) for p in ds.paths] == [
+        os.path.join("emotifymusic", "classical", "3.mp3"),
+        os.path.join("emotifymusic", "rock", "50.mp3"),               # 150 - 100
+        os.path.join("emotifymusic", "pop", "1.mp3")]                 # 301 - 300
+    assert ds.extra["missing"] == (str(root / "emotifymusic" / "electronic" / "50.mp3"),)
+    assert list(ds.extra["n_listeners"]) == [2, 3, 1]
+    # rock 150: tension chosen by 3/3 listeners, sadness by 2/3 -> weights 1 and 2/3
+    np.testing.assert_allclose(ds.extra["shares"][1, 7:], [1.0, 2 / 3])
+    np.testing.assert_allclose(ds.points[1], (tension + 2 / 3 * sadness) / (5 / 3))
+    # one listener of two chose calmness, the other nothing: the point is calmness's
+    np.testing.assert_allclose(ds.points[0], calm)
+    assert ds.labels == ["calmness", "tension", "amazement"]          # tie: GEMS order
+    assert ds.extra["genres"] == ["classical", "rock", "pop"]
+
+
+@pytest.mark.parametrize("row, match", [
+    ((101, "classical", 0, 0, 0, 0, 0, 0, 0, 1, 0), "track id '101' is not in 1-100"),
+    ((5, "jazz", 0, 0, 0, 0, 0, 0, 0, 1, 0), "genre 'jazz'"),
+    ((5, "classical", 0, 0, 0, 0, 0, 0, 0, 2, 0), "emotion columns must be 0 or 1"),
+    ((5, "classical", 0, 0, 0, 0, 0, 0, 0, "x", 0), "tension ' ?x' is not a number"),
+])
+def test_emotify_bad_rows_name_file_and_line(tmp_path, row, match):
+    root = _emotify(tmp_path, [row], ["classical/5.mp3"])
+    with pytest.raises(DatasetError, match=f"data.csv: line 2: {match}"):
+        load_dataset(f"emotify:{root}")
+
+
+def test_emotify_bad_header_and_no_folder(tmp_path):
+    (tmp_path / "data.csv").write_text("track id, genre, amazement\n1, classical, 1\n",
+                                       encoding="utf-8")
+    with pytest.raises(DatasetError, match="no column solemnity"):
+        load_dataset(f"emotify:{tmp_path}")
+    with pytest.raises(DatasetError, match="emotify folder not found"):
+        load_dataset(f"emotify:{tmp_path / 'nowhere'}")
+
+
+# ------------------------------------------------------------------------ GAPED
+
+def test_gaped(tmp_path):
+    root = tmp_path / "gaped"
+    write(root / "ratings.csv",
+          "file,category,valence,valence_sd,arousal,arousal_sd,internal_norms,external_norms\n"
+          "A/A002.jpg,A,25,16.01,75,25.21,75.412,78.69\n"
+          "P/P001.jpg,P,100,10,50,12,,\n"
+          "Sp/Sp003.jpg,Sp,0,5,0,5,,\n")
+    touch(root / "images" / "A" / "A002.jpg")
+    touch(root / "images" / "P" / "P001.jpg")   # Sp/Sp003.jpg missing: skipped
+    ds = load_dataset(f"gaped:{root}")
+    assert ds.kind == "gaped" and ds.modality == "image" and len(ds) == 2
+    assert ds.labels is None and ds.taxonomy is None
+    # 0-100 with 50 neutral: (x - 50) / 50; dominance not rated
+    np.testing.assert_allclose(ds.points[:, :2], [[-0.5, 0.5], [1.0, 0.0]])
+    assert np.isnan(ds.points[:, 2]).all()
+    assert ds.extra["categories"] == ["A", "P"]
+    np.testing.assert_allclose(ds.extra["rating_sd"], [[16.01, 25.21], [10, 12]])
+    assert ds.extra["missing"] == (str(root / "images" / "Sp" / "Sp003.jpg"),)
+
+
+def test_gaped_errors(tmp_path):
+    root = tmp_path / "gaped"
+    with pytest.raises(DatasetError, match="not found"):
+        load_dataset(f"gaped:{root}")
+    write(root / "ratings.csv", "file,category,valence\nA/A1.jpg,A,20\n")
+    with pytest.raises(DatasetError, match="no column arousal"):
+        load_dataset(f"gaped:{root}")
+    write(root / "ratings.csv", "file,category,valence,arousal\nA/A1.jpg,A,120,20\n")
+    with pytest.raises(DatasetError, match="0-100"):
+        load_dataset(f"gaped:{root}")
+    write(root / "ratings.csv", "file,category,valence,arousal\nA/A1.jpg,A,x,20\n")
+    with pytest.raises(DatasetError, match="line 2: valence"):
+        load_dataset(f"gaped:{root}")
+
+
+def test_real_gaped(data_dir):
+    ds = load_dataset(f"gaped:{os.path.join(data_dir, 'gaped')}")
+    assert len(ds) == 574 and not ds.extra["missing"]
+    assert collections.Counter(ds.extra["categories"]) == {
+        "A": 104, "H": 84, "N": 66, "P": 97, "Sn": 100, "Sp": 123}
+    from affect_features.space import quadrant
+    # the data README's counts of the rating quadrants
+    assert collections.Counter(quadrant(ds.points[:, :2])) == {
+        "Q2": 287, "Q4": 193, "Q3": 82, "Q1": 12}

@@ -36,6 +36,22 @@ def _image_csv(tmp_path, n=60):
     return p
 
 
+def _gaped_csv(tmp_path, n=48):
+    root = os.path.join(DATA, "gaped")
+    rows = list(csv.DictReader(open(os.path.join(root, "ratings.csv"))))
+    rows = rows[:: len(rows) // n][:n]
+    p = tmp_path / "gaped.csv"
+    with open(p, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["path", "valence", "arousal", "scale"])
+        for r in rows:
+            # GAPED's 0-100 ratings, 50 neutral, as points of the space
+            w.writerow([os.path.join(root, "images", r["file"]),
+                        (float(r["valence"]) - 50) / 50, (float(r["arousal"]) - 50) / 50,
+                        "space"])
+    return p
+
+
 def _music_csv(tmp_path, per_quadrant=10):
     root = os.path.join(DATA, "4q", "audio")
     p = tmp_path / "songs.csv"
@@ -49,37 +65,58 @@ def _music_csv(tmp_path, per_quadrant=10):
 
 
 def test_train_then_evaluate(tmp_path):
-    photos, songs = _image_csv(tmp_path), _music_csv(tmp_path)
+    photos, others, songs = _image_csv(tmp_path), _gaped_csv(tmp_path), _music_csv(tmp_path)
     cache = str(tmp_path / "cache")
     runner = CliRunner()
     out = str(tmp_path / "img_model")
-    res = runner.invoke(cli, ["train", "image", "--dataset", f"csv:{photos}", "-o", out,
-                              "--seeds", "2", "--cv", "3", "--jobs", "1", "--cache", cache],
+    res = runner.invoke(cli, ["train", "image", "--dataset", f"csv:{photos}", "--dataset",
+                              f"csv:{others}", "-o", out, "--seeds", "2", "--cv", "3",
+                              "--jobs", "1", "--cache", cache, "--kind", "ridge"],
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output
     model = EmotionModel.load(out)
-    assert model.card["training_sets"][0][1] == 60
-    from affect_features.image import extract_image_features
-    path = next(csv.DictReader(open(photos)))["path"]
-    point = model.predict(extract_image_features(path))
-    assert point.shape == (3,) and np.all(np.abs(point) <= 1)
+    assert [s["n_items"] if isinstance(s, dict) else s[1]
+            for s in model.card["training_sets"]] == [60, 48]
+    # two sets: the card holds each left-out set's figures and the reliability
+    per_set = model.card["metrics"]["cross_set"]["per_set"]
+    assert sorted(per_set) == sorted([f"csv:{photos}", f"csv:{others}"])
+    rel = model.card["reliability"]
+    assert rel["source"] == "leave-one-dataset-out"
+    assert rel["r"]["dominance"] == 0.0        # neither CSV rates dominance
+    from affect_features.training import load_training_data
+    data = load_training_data("image", [f"csv:{photos}", f"csv:{others}"], cache_dir=cache)
+    assert rel["target_std"]["valence"] == pytest.approx(float(np.std(data.points[:, 0])))
+    # the reliability is the size-weighted mean of the left-out sets' correlations
+    want = (60 * per_set[f"csv:{photos}"]["ridge"]["valence"]["r"]
+            + 48 * per_set[f"csv:{others}"]["ridge"]["valence"]["r"]) / 108
+    assert rel["r"]["valence"] == pytest.approx(want)
 
     report_path = tmp_path / "report.json"
-    res = runner.invoke(cli, ["evaluate", "--images", f"csv:{photos}", "--music",
-                              f"csv:{songs}", "--cv", "3", "-o", str(report_path),
-                              "--jobs", "1", "--cache", cache], catch_exceptions=False)
+    res = runner.invoke(cli, ["evaluate", "--images", f"csv:{photos}", "--images",
+                              f"csv:{others}", "--music", f"csv:{songs}", "--cv", "3",
+                              "-o", str(report_path), "--jobs", "1", "--cache", cache,
+                              "--kinds", "ridge"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     report = json.loads(report_path.read_text())
-    assert report["image"]["sets"][0]["n_items"] == 60
+    assert [s["n_items"] for s in report["image"]["sets"]] == [60, 48]
     assert report["audio"]["sets"][0]["n_items"] == 40
-    for key in ("matching", "matching_aligned"):
-        m = report[key]
-        assert m["n_queries"] == 60 and m["n_items"] == 40
-        assert 0 <= m["precision_at_1"] <= 1 and 0 <= m["mrr"] <= 1
-        # chance = sum over classes of photo share x song share (song shares 1/4)
-        assert m["chance"] == pytest.approx(0.25)
-    for modality in ("image", "audio"):
-        for kind in ("mlp", "ridge"):
-            r = report[modality][kind]
-            assert -1 <= r["valence"]["pearson_r"] <= 1
-            assert 0 <= r["quadrant_accuracy"] <= 1 and 0 < r["quadrant_chance"] <= 1
+    for protocol in ("cross_set", "in_domain"):
+        for spec, n in ((f"csv:{photos}", 60), (f"csv:{others}", 48)):
+            m = report["matching"][protocol][spec]["ridge"]
+            assert m["n_queries"] == n and m["n_items"] == 40
+            # random songs: sum over classes of photo share x song share (1/4 each)
+            assert m["chance"] == pytest.approx(0.25)
+            assert m["balanced_chance"] == pytest.approx(0.25)
+            assert 1 <= m["distinct_at_1"] <= 40
+            r = report["image"][protocol][spec]["ridge"]
+            quads = data.quadrants[data.rows_of(spec)]
+            assert r["n"] == n
+            assert r["quadrant_balanced_chance"] == pytest.approx(1 / len(set(quads)))
+            assert r["quadrant_majority"] == pytest.approx(
+                max(np.mean(quads == q) for q in set(quads)))
+    # the left-out figures come from models that never saw the set: they differ from
+    # the in-domain ones
+    assert report["image"]["cross_set"][f"csv:{others}"]["ridge"]["valence"] != \
+        report["image"]["in_domain"][f"csv:{others}"]["ridge"]["valence"]
+    music = report["audio"]["in_domain"]["ridge"]
+    assert music["quadrant_majority"] == pytest.approx(0.25)

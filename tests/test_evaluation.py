@@ -225,3 +225,41 @@ def test_regression_report_rejects_bad_axes_and_shapes():
         regression_report(points, np.zeros((3, 3)))
     with pytest.raises(ParameterError, match="shape"):
         regression_report(np.zeros(3), np.zeros(3))
+
+
+# ------------------------------------------------------------ balanced and diversity
+
+def test_balanced_gives_each_class_one_vote():
+    from affect_features.evaluation import balanced, balanced_accuracy, majority_share
+
+    # 3 of class a all hit, 1 of class b missed: plain mean 0.75, balanced 0.5
+    assert balanced([1, 1, 1, 0], ["a", "a", "a", "b"]) == 0.5
+    # always answering the majority: its share plain, 1/n_classes balanced
+    truth = ["Q2"] * 6 + ["Q4"] * 3 + ["Q1"]
+    assert majority_share(truth) == 0.6
+    assert balanced_accuracy(truth, ["Q2"] * 10) == pytest.approx(1 / 3)
+    assert balanced_accuracy(truth, truth) == 1.0
+    with pytest.raises(ParameterError):
+        balanced([1.0, np.nan], ["a", "b"])
+
+
+def test_distinct_at_1_counts_first_items():
+    from affect_features.evaluation import distinct_at_1
+
+    assert distinct_at_1([[3, 1], [3, 2], [0, 3]]) == 2
+    assert distinct_at_1(np.arange(12).reshape(4, 3)) == 4
+    with pytest.raises(ParameterError):
+        distinct_at_1([1, 2, 3])
+
+
+def test_matching_report_balanced_and_majority_entries():
+    query = ["a", "a", "a", "b"]
+    ranked = [["a", "b"], ["a", "a"], ["a", "b"], ["a", "b"]]
+    items = ["a", "b", "b", "b"]
+    rep = matching_report(query, ranked, items, ranked_items=[[0, 1], [0, 0], [0, 2], [0, 3]])
+    assert rep["precision_at_1"] == 0.75
+    assert rep["balanced_precision_at_1"] == 0.5          # class b never hit at rank 1
+    assert rep["balanced_mrr"] == pytest.approx((1.0 + 0.5) / 2)
+    assert rep["majority"] == 0.75 and rep["balanced_majority"] == 0.5
+    assert rep["balanced_chance"] == pytest.approx((0.25 + 0.75) / 2)
+    assert rep["distinct_at_1"] == 1 and rep["distinct_at_1_share"] == 0.25

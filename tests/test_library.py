@@ -415,8 +415,10 @@ def test_index_end_to_end(tmp_path, lib, jobs):
     kw = dict(analyse=fake_analyse, predict=fake_predict, model_version="fake-model-1",
               jobs=jobs, tags=None)
     report = lib.index(music, **kw)
-    assert (report.added, report.updated, report.unchanged, report.removed) == (7, 0, 0, 0)
+    # each file counted once: the broken one is a failure, not also "added"
+    assert (report.added, report.updated, report.unchanged, report.removed) == (6, 0, 0, 0)
     assert [f.reason for f in report.failures] == ["no audio stream"]
+    assert report.failed_before == 0 and "6 added" in str(report)
     assert len(lib) == 7 and len(lib.points()[0]) == 6
     assert lib.find(music / "broken.mp3")["error"] == "no audio stream"
     t = lib.find(music / "album1" / "3.mp3")
@@ -433,9 +435,14 @@ def test_index_end_to_end(tmp_path, lib, jobs):
     os.remove(music / "album1" / "5.mp3")
     report = lib.index(music, **kw)
     assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 5, 1)
+    # the broken file is unchanged, its old failure still stored: said, not "0 failed" alone
+    assert report.failures == [] and report.failed_before == 1
+    assert "5 unchanged (1 of them failed before, not retried)" in str(report)
     if jobs == 1:
         assert ANALYSED == [str(music / "album0" / "2.mp3")]
     assert lib.index(music, **kw).unchanged == 6
+    again = lib.index(music, retry_errors=True, **kw)
+    assert again.failed_before == 0 and len(again.failures) == 1 and again.unchanged == 5
 
 
 def test_index_without_a_model_then_repredict(tmp_path, lib):
@@ -613,3 +620,69 @@ def test_default_catalogue():
 
 def test_batch_size_constant():
     assert BATCH_SIZE == 500
+
+
+# -- queries of the command line: stats, removal, the library that answers a match ------
+
+def test_stats_track_ids_and_remove(tmp_path):
+    from affect_features.library import SCHEMA_VERSION
+
+    path = tmp_path / "lib.sqlite"
+    with MusicLibrary(path) as lib:
+        lib.upsert_many(
+            [{"path": f"/music/{d}/{i}.mp3", "valence": v, "arousal": a,
+              "dominance": 0.0, "model_version": "m1" if i else "m0",
+              "descriptors": np.zeros(3, np.float32), "descriptor_schema": "s"}
+             for i, (d, v, a) in enumerate([("x", 0.5, 0.5), ("x", -0.5, 0.5),
+                                             ("y", -0.5, -0.5), ("y", 0.5, -0.5),
+                                             ("y/z", 0.1, -0.2)])]
+            + [{"path": "/music/y/bad.mp3", "error": "broken"},
+               {"source_id": "cat1", "valence": 0.0, "arousal": 0.0, "dominance": 0.0}])
+        st = lib.stats()
+        assert (st["tracks"], st["files"], st["with_point"], st["failed"]) == (7, 6, 6, 1)
+        # the origin counts in Q1, by quadrant()'s rule
+        assert st["quadrants"] == {"Q1": 2, "Q2": 1, "Q3": 1, "Q4": 2}
+        assert st["model_versions"] == {"m1": 4, "m0": 1, None: 1}
+        assert st["descriptor_schemas"] == {"s": 5}
+        assert st["library_schema"] == SCHEMA_VERSION and st["size_bytes"] > 0
+        ids = lib.track_ids()
+        assert [t["path"] for t in lib.tracks(ids)][:3] == [None, "/music/x/0.mp3",
+                                                            "/music/x/1.mp3"]
+        assert [t["path"] for t in lib.tracks(lib.track_ids(failed=True))] == \
+            ["/music/y/bad.mp3"]
+        removed = lib.remove(["/music/y", "/music/x/0.mp3", "/music/nothing"])
+        assert removed == {"/music/y": 4, "/music/x/0.mp3": 1, "/music/nothing": 0}
+        assert [t["path"] for t in lib.tracks(lib.track_ids())] == [None,
+                                                                    "/music/x/1.mp3"]
+        # a folder is a whole path component: /music/x does not remove /music/xy
+        lib.upsert_many([{"path": "/music/xy/1.mp3", "title": "t"}])
+        assert lib.remove("/music/x") == {"/music/x": 1}
+        assert [t["path"] for t in lib.tracks(lib.track_ids())] == [None,
+                                                                    "/music/xy/1.mp3"]
+    assert MusicLibrary(":memory:").stats()["size_bytes"] == 0
+
+
+def test_matching_library_prefers_the_users_library(tmp_path, monkeypatch):
+    from affect_features.library import library_description, matching_library
+
+    monkeypatch.setenv("AFFECT_LIBRARY", str(tmp_path / "absent.sqlite"))
+    lib = matching_library()
+    assert lib.path == ":memory:" and len(lib.points()[0]) == 724
+    assert library_description(lib).startswith("the shipped catalogue catalogue_4q.csv")
+    mine = tmp_path / "mine.sqlite"
+    with MusicLibrary(mine) as m:
+        m.upsert_many([{"path": "/m/a.mp3", "valence": 0.1, "arousal": 0.1,
+                        "dominance": 0.1}])
+    monkeypatch.setenv("AFFECT_LIBRARY", str(mine))
+    with matching_library() as lib:
+        assert lib.path == str(mine) and lib.readonly
+        assert library_description(lib) == f"{mine} (1 songs)"
+    with matching_library(catalogue=True) as lib:
+        assert lib.path == ":memory:"
+    with pytest.raises(LibraryError, match="no such music library"):
+        matching_library(tmp_path / "absent.sqlite")  # named explicitly: must exist
+    failed = tmp_path / "failed.sqlite"
+    with MusicLibrary(failed) as m:
+        m.upsert_many([{"path": "/m/a.mp3", "error": "broken"}])
+    with pytest.raises(LibraryError, match="all failed to analyse"):
+        matching_library(failed)

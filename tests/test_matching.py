@@ -45,3 +45,89 @@ def test_explain_ranks_linear_contributions():
     assert shifts == sorted(shifts, reverse=True)
     with pytest.raises(ValueError):
         explain(FeatureVector(names, x, "test-1"), model, top=0)
+
+
+# ---------------------------------------------------- reliability and confidence
+
+class _RelCard:
+    def __init__(self, r, tstd=(0.5, 0.4, 0.3), pstd=(0.2, 0.05, 0.1)):
+        self.card = {"reliability": {"r": dict(zip(("valence", "arousal", "dominance"), r)),
+                                     "target_std": dict(zip(("valence", "arousal",
+                                                             "dominance"), tstd)),
+                                     "source": "leave-one-dataset-out"},
+                     "prediction_std": list(pstd)}
+
+
+def test_reliability_weights_drop_axes_that_cannot_be_predicted():
+    from affect_features.matching import MIN_RELIABILITY, reliability_weights
+
+    np.testing.assert_array_equal(reliability_weights([0.4, -0.1, 0.05]), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(reliability_weights([MIN_RELIABILITY, 0.25, 0.5]),
+                               [2 * MIN_RELIABILITY, 0.5, 1.0])
+    # nothing reliable, or nothing measured: neutral weights, not an all-zero distance
+    np.testing.assert_array_equal(reliability_weights([0.0, -0.2, 0.0]), [1, 1, 1])
+    np.testing.assert_array_equal(reliability_weights(None), [1, 1, 1])
+
+
+def test_point_confidence_known_answers():
+    from affect_features.matching import model_reliability, point_confidence
+
+    rel = model_reliability(_RelCard([0.6, 0.0, 0.3]))
+    conf, se = point_confidence([0.2, 0.05, 0.0], rel)
+    # valence: t_hat = 0.6 * (0.5 / 0.2) * 0.2 = 0.3, s_e = 0.5 * 0.8 = 0.4, Phi(0.75)
+    assert conf[0] == pytest.approx(0.7734, abs=1e-4)
+    assert se[0] == pytest.approx(0.4)
+    assert conf[1] == 0.5            # r = 0: a coin toss whatever the prediction
+    assert conf[2] == 0.5            # predicted exactly neutral
+    assert se[1] == pytest.approx(0.4)  # s_t sqrt(1 - 0)
+    conf_far, _ = point_confidence([0.8, 0.0, 0.0], rel)
+    assert conf_far[0] > conf[0]     # further from neutral: surer
+
+
+def test_describe_confidence_flags_uncertain_axes():
+    from affect_features.matching import Prediction, describe_confidence
+
+    pred = Prediction(path="x", point=np.array([0.3, 0.2, 0.0]), quadrant="Q1",
+                      mood_word="happy")
+    out = describe_confidence(pred, _RelCard([0.6, 0.05, 0.3]))
+    assert out.uncertain == ("arousal", "dominance")
+    d = out.as_dict()
+    assert set(d["confidence"]) == {"valence", "arousal", "dominance"}
+    assert d["uncertain"] == ["arousal", "dominance"]
+    # a model without a measured reliability: every axis uncertain
+    bare = describe_confidence(Prediction(path="x", point=np.zeros(3), quadrant="Q1",
+                                          mood_word="happy"), _Card([0.1, 0.1, 0.1]))
+    assert bare.uncertain == ("valence", "arousal", "dominance")
+
+
+@pytest.mark.parametrize("card", [{"reliability": "high"}, {"reliability": {"r": [1, 2]}},
+                                  {"reliability": {"r": {"valence": "x"}}},
+                                  {"reliability": {"r": {"valence": float("nan"),
+                                                         "arousal": 0, "dominance": 0},
+                                                   "target_std": {"valence": 1,
+                                                                  "arousal": 1,
+                                                                  "dominance": 1}},
+                                   "prediction_std": [1, 1, 1]}])
+def test_bad_reliability_records_are_ignored(card):
+    from affect_features.matching import matching_space, model_reliability
+
+    class M:
+        pass
+
+    m = M()
+    m.card = card
+    assert model_reliability(m) is None
+    songs = np.random.default_rng(0).normal(size=(40, 3))
+    _, w, warning = matching_space(m, songs)
+    np.testing.assert_array_equal(w, [1, 1, 1])
+    assert "no measured reliability" in warning
+
+
+def test_matching_space_uses_the_card():
+    from affect_features.matching import matching_space
+
+    songs = np.random.default_rng(0).normal(size=(400, 3)) * [0.2, 0.2, 0.1]
+    factors, w, warning = matching_space(_RelCard([0.4, -0.1, 0.3]), songs)
+    np.testing.assert_allclose(factors, [1.0, 4.0, 1.0], rtol=0.1)
+    np.testing.assert_allclose(w, [1.0, 0.0, 0.75])
+    assert warning is None

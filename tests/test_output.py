@@ -1,5 +1,7 @@
 """Feature tables: exact round trips, atomic writes, resumption."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -61,7 +63,10 @@ def test_resume_reads_partial_left_by_killed_run(tmp_path):
     w = TableWriter(out, NAMES)
     for p, x in zip(paths, X):
         w.write(p, x)
-    # simulate a kill: no close(); append half a line
+    # simulate a kill: no close(), the kernel drops the lock (its file stays); append
+    # half a line
+    os.close(w._lock_fd)
+    w._lock_fd = None
     with open(out + ".partial", "a") as fh:
         fh.write('{"path": "/half')
     w2 = TableWriter(out, NAMES)
@@ -113,3 +118,94 @@ def test_unreadable_table_is_one_line_error(tmp_path):
     with pytest.raises(AffectError) as info:
         read_table(str(bad))
     assert "\n" not in str(info.value) and str(bad) in str(info.value)
+
+
+# -- outputs that never destroy ----------------------------------------------------------
+
+def _table(path, paths):
+    with TableWriter(str(path), NAMES) as w:
+        for i, p in enumerate(paths):
+            w.write(p, [i, i, i])
+
+
+def test_interrupted_overwrite_keeps_the_old_output(tmp_path):
+    """--overwrite interrupted: the old output stays as it was, the new rows wait in
+    .partial; without --overwrite the new file holds the old rows too, so it replaces."""
+    out = tmp_path / "f.csv"
+    _table(out, ["old1", "old2"])
+    before = out.read_bytes()
+    w = TableWriter(str(out), NAMES, resume=False)
+    w.write("new1", [9, 9, 9])
+    w.close(complete=False)
+    assert w.kept_partial and out.read_bytes() == before
+    assert read_table(str(out) + ".partial")[1] == ["new1"]
+    os.remove(str(out) + ".partial")
+    w = TableWriter(str(out), NAMES)
+    w.write("new2", [9, 9, 9])
+    w.close(complete=False)
+    assert not w.kept_partial and read_table(str(out))[1] == ["old1", "old2", "new2"]
+
+
+@pytest.mark.parametrize("resume", [True, False])
+def test_abort_never_touches_the_output(tmp_path, resume):
+    out = tmp_path / "f.jsonl"
+    _table(out, ["old"])
+    before = out.read_bytes()
+    w = TableWriter(str(out), NAMES, resume=resume)
+    w.abort()  # a fatal error before any row
+    assert out.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["f.jsonl"]
+    w = TableWriter(str(out), NAMES, resume=resume)
+    w.write("new", [1, 2, 3])
+    w.abort()  # after a row: kept for a resume, the output still untouched
+    assert out.read_bytes() == before
+    assert read_table(str(out) + ".partial", tolerant=True)[1][-1] == "new"
+
+
+def test_context_manager_aborts_on_error_and_keeps_rows_on_interrupt(tmp_path):
+    out = tmp_path / "f.csv"
+    _table(out, ["old"])
+    before = out.read_bytes()
+    with pytest.raises(RuntimeError):
+        with TableWriter(str(out), NAMES, resume=False):
+            raise RuntimeError("fatal")
+    assert out.read_bytes() == before and not os.path.exists(str(out) + ".partial")
+    with pytest.raises(KeyboardInterrupt):
+        with TableWriter(str(out), NAMES, resume=False) as w:
+            w.write("new", [1, 2, 3])
+            raise KeyboardInterrupt
+    assert out.read_bytes() == before
+    assert read_table(str(out) + ".partial")[1] == ["new"]
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    out = tmp_path / "f.csv"
+    w = TableWriter(str(out), NAMES)
+    assert os.path.exists(str(out) + ".lock")
+    with pytest.raises(AffectError, match="another run is writing"):
+        TableWriter(str(out), NAMES)
+    w.close()
+    assert not os.path.exists(str(out) + ".lock")
+    TableWriter(str(out), NAMES).close()  # free again
+
+
+def test_atomic_write_goes_through_links_and_refuses_special_files(tmp_path):
+    from affect_features.output import atomic_write_text
+
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    os.symlink(target, link)
+    atomic_write_text(link, "new")
+    assert os.path.islink(link) and target.read_text() == "new"
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(AffectError, match="FIFO, not a regular file"):
+        atomic_write_text(fifo, "x")
+    assert os.path.exists(fifo) and not os.path.isfile(fifo)
+
+
+def test_read_table_refuses_a_fifo_at_once(tmp_path):
+    fifo = tmp_path / "f.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(AffectError, match="FIFO"):
+        read_table(str(fifo))

@@ -1143,22 +1143,951 @@ def test_full_disk_keeps_the_previous_output(two_photos, tmp_path, fmt, overwrit
                                              *more.glob("*.png")]))
 
 
-def test_dev_full_as_partial_keeps_the_previous_output(two_photos, tmp_path, affect_main):
-    """Writing into a device that is always full (``/dev/full``, linked in place of the
-    ``.partial`` files): a one-line error, exit 2, and the previous output is untouched."""
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full")
+# =====================================================================================
+# Files from anywhere (issue 11): libraries, models and outputs made by someone else
+# =====================================================================================
+#
+# Every hostile file is made here, inside tmp_path; device nodes are made with mknod in
+# tmp_path (the test skips where that is not permitted), never the system's own.
+
+import hashlib
+import socket
+import sqlite3
+import stat as _stat
+
+from affect_features.errors import LibraryError, ModelError
+from affect_features.library import MusicLibrary, schema_problem
+
+from _worker_helpers import kill_on, slow_analyse
+
+
+def _one_line_naming(stderr: str, name) -> str:
+    """The single ``affect: error:`` line of `stderr` (notes such as where the songs
+    come from may surround it), asserted to name `name`; no traceback."""
+    lines = [l for l in stderr.splitlines() if l.startswith("affect: error:")]
+    assert "Traceback" not in stderr, stderr
+    assert len(lines) == 1, stderr
+    assert str(name) in lines[0], stderr
+    return lines[0]
+
+
+def _library(path, n: int = 20) -> None:
+    """A library of `n` songs with paths, titles and points spread over [-1, 1]."""
+    rng = np.random.default_rng(0)
+    with MusicLibrary(path) as lib:
+        lib.upsert_many([{"path": f"/music/song{i:02d}.mp3", "title": f"song {i}",
+                          "artist": "band", "descriptors": np.full(4, i, np.float32),
+                          "descriptor_schema": "s1",
+                          **dict(zip(("valence", "arousal", "dominance"),
+                                     rng.uniform(-0.9, 0.9, 3).tolist()))}
+                         for i in range(n)])
+        lib.points()  # with its packed snapshot, as after `affect index`
+
+
+def _n_tracks(path) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT count(*) FROM tracks").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _sql(path, *statements) -> None:
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA ignore_check_constraints = ON")
+        for s in statements:
+            con.execute(s)
+        con.commit()
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def photo(tmp_path):
+    p = tmp_path / "photo.png"
+    Image.fromarray(_photo(seed=3)).save(p)
+    return p
+
+
+PLANTED = {
+    "trigger": ("CREATE TRIGGER evil AFTER INSERT ON point_snapshot "
+                "BEGIN DELETE FROM tracks WHERE id > 10; END", "trigger 'evil'"),
+    "hanging_trigger": ("CREATE TRIGGER slow AFTER INSERT ON point_snapshot BEGIN "
+                        "SELECT count(*) FROM (WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL "
+                        "SELECT x + 1 FROM r) SELECT x FROM r); END", "trigger 'slow'"),
+    "view": ("CREATE VIEW songs AS SELECT * FROM tracks", "view 'songs'"),
+    "table": ("CREATE TABLE notes (x)", "table 'notes'"),
+    "index": ("CREATE INDEX by_title ON tracks(title)", "index 'by_title'"),
+}
+
+
+@pytest.mark.parametrize("kind", list(PLANTED))
+@pytest.mark.parametrize("command", ["match", "index"])
+def test_library_with_planted_objects_is_refused(tmp_path, photo, kind, command,
+                                                 affect_main):
+    """A trigger (one that deletes tracks, one that never ends), a view, a table or an
+    index someone else put in a library: refused before any statement of ours runs,
+    one line naming the file and the object, exit 2, and no row lost."""
+    lib = tmp_path / "lib.sqlite"
+    _library(lib)
+    statement, named = PLANTED[kind]
+    _sql(lib, statement)
+    args = (["match", "--library", lib, photo] if command == "match"
+            else ["index", "--library", lib, tmp_path / "nothing_here"])
+    if command == "index":
+        (tmp_path / "nothing_here").mkdir()
+    code, out, err = affect_main(args)
+    assert code == 2, err
+    line = _one_line_naming(err, lib)
+    assert named in line and "did not create" in line
+    assert _n_tracks(lib) == 20
+
+
+def test_library_with_an_altered_table_is_refused(tmp_path, photo, affect_main):
+    """A ``tracks`` table without a column (rebuilt by someone else): one line, exit 2."""
+    lib = tmp_path / "lib.sqlite"
+    _library(lib)
+    _sql(lib, "ALTER TABLE tracks DROP COLUMN album")
+    code, _, err = affect_main(["match", "--library", lib, photo])
+    assert code == 2
+    assert "table 'tracks' differs" in _one_line_naming(err, lib)
+
+
+def test_schema_problem_accepts_our_own_libraries(tmp_path):
+    lib = tmp_path / "lib.sqlite"
+    _library(lib)
+    with MusicLibrary(lib) as opened:
+        opened.close()  # PRAGMA optimize may add sqlite_stat1: SQLite's own, accepted
+    con = sqlite3.connect(lib)
+    con.execute("ANALYZE")
+    assert schema_problem(con) is None
+    con.close()
+
+
+def test_trigger_planted_while_open_never_runs(tmp_path):
+    """A trigger added by another process after the library was opened is found before
+    our next write (the schema version changed) and the write is refused."""
+    path = tmp_path / "lib.sqlite"
+    _library(path)
+    with MusicLibrary(path) as lib:
+        _sql(path, PLANTED["trigger"][0].replace("point_snapshot", "tracks")
+             .replace("AFTER INSERT ON tracks", "AFTER UPDATE ON tracks"))
+        with pytest.raises(LibraryError, match="trigger 'evil'"):
+            lib.upsert_many([{"path": "/music/song00.mp3", "title": "x"}])
+    assert _n_tracks(path) == 20
+
+
+BAD_ROWS = {
+    2: ("UPDATE tracks SET valence = 9e999 WHERE id = 2", "(inf, "),
+    3: ("UPDATE tracks SET arousal = 'loud' WHERE id = 3", "'loud'"),
+    4: ("UPDATE tracks SET dominance = NULL WHERE id = 4", "NULL)"),
+    5: ("UPDATE tracks SET valence = 3.5 WHERE id = 5", "(3.5, "),
+    6: ("UPDATE tracks SET title = x'00ff' WHERE id = 6", "stored title"),
+}
+
+
+def test_bad_library_rows_are_reported_and_skipped(tmp_path, photo, small_model,
+                                                   affect_main):
+    """Rows with inf, text, half-NULL or out-of-range points and a blob title: each is
+    reported once by its path and left out; the other songs are matched, exit 0."""
+    lib = tmp_path / "lib.sqlite"
+    _library(lib)
+    _sql(lib, *(s for s, _ in BAD_ROWS.values()))
+    code, out, err = affect_main(["match", "--library", lib, photo, "-k", "20",
+                                  "--format", "jsonl", "--model", small_model[0]])
+    assert code == 0, err
+    assert "Traceback" not in err
+    songs = [json.loads(l) for l in out.splitlines() if l.strip()][0]["songs"]
+    shown = {s["path"] for s in songs}
+    assert len(songs) == 15
+    warnings = [l for l in err.splitlines() if "warning" in l]
+    for track_id, (_, text) in BAD_ROWS.items():
+        name = f"/music/song{track_id - 1:02d}.mp3"
+        assert name not in shown
+        mine = [l for l in warnings if f": {name}: " in l]
+        assert len(mine) == 1 and text in mine[0] and str(lib) in mine[0], err
+
+
+def test_bad_snapshot_is_rebuilt_from_the_rows(tmp_path):
+    """A packed snapshot whose points disagree with the rows (stale, damaged or planted)
+    is not used: the points come from the rows."""
+    path = tmp_path / "lib.sqlite"
+    _library(path)
+    with MusicLibrary(path, readonly=True) as lib:
+        ids, good = lib.points()
+        good = good.copy()
+    _sql(path, "UPDATE point_snapshot SET points = zeroblob(length(points))")
+    with MusicLibrary(path, readonly=True) as lib:
+        np.testing.assert_array_equal(lib.points()[1], good)
+    _sql(path, "UPDATE point_snapshot SET n = 5")
+    with MusicLibrary(path, readonly=True) as lib:
+        np.testing.assert_array_equal(lib.points()[1], good)
+
+
+def test_read_commands_never_write_or_create(tmp_path, photo, small_model, affect_main):
+    """match opens libraries read-only: a library is not changed (not even its snapshot),
+    and an empty file or a missing path is refused, never made into a library."""
+    path = tmp_path / "lib.sqlite"
+    _library(path)
+    _sql(path, "DELETE FROM point_snapshot")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    code, _, err = affect_main(["match", "--library", path, photo, "--model",
+                                small_model[0]])
+    assert code == 0, err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    code, _, err = affect_main(["match", "--library", empty, photo])
+    assert code == 2 and "not a library" in _one_line_naming(err, empty)
+    assert empty.read_bytes() == b""
+    code, _, err = affect_main(["match", "--library", tmp_path / "none.sqlite", photo])
+    assert code == 2 and not (tmp_path / "none.sqlite").exists()
+
+
+def test_library_that_is_a_fifo_is_refused(tmp_path, photo, affect_main):
+    fifo = tmp_path / "lib.sqlite"
+    os.mkfifo(fifo)
+    for args in (["match", "--library", fifo, photo],
+                 ["index", "--library", fifo, tmp_path]):
+        code, _, err = affect_main(args)
+        assert code == 2 and "FIFO" in _one_line_naming(err, fifo)
+
+
+def test_a_query_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
+    """Every statement is bounded in time (the progress handler): past the limit, a
+    one-line LibraryError naming the file."""
+    path = tmp_path / "lib.sqlite"
+    _library(path, n=3000)
+    _sql(path, "DELETE FROM point_snapshot")
+    monkeypatch.setattr(MusicLibrary, "query_timeout", 1e-6)
+    with MusicLibrary(path, readonly=True) as lib:
+        with pytest.raises(LibraryError, match="ran longer than") as info:
+            lib.points()
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_signal_during_a_long_query_is_an_interrupt(tmp_path):
+    """Ctrl-C (here an alarm raising KeyboardInterrupt) inside a long SQLite statement
+    stops it and surfaces as KeyboardInterrupt (exit 130 in the CLI), not as a
+    "query interrupted" error."""
+    path = tmp_path / "lib.sqlite"
+    _library(path)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with MusicLibrary(path, readonly=True) as lib:
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            t0 = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                with lib._sql("read failed"):
+                    lib._db.execute("WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT "
+                                    "x + 1 FROM r) SELECT count(*) FROM r").fetchone()
+            assert time.monotonic() - t0 < 5
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@needs_audio
+def test_bad_stored_descriptors_are_named_by_index(tmp_path, affect_main):
+    """Stored descriptors the model cannot read (NaN inside, a wrong length, text) are
+    reported by path, exit 1; the other rows are re-predicted and the next run is not
+    blocked by them (it reports them again, still exit 1, never 2)."""
+    from affect_features.models import EmotionModel
+
+    m = EmotionModel.default("audio")
+    path = tmp_path / "lib.sqlite"
+    good = np.zeros(m.n_features, np.float32)
+    with MusicLibrary(path) as lib:
+        lib.upsert_many([{"path": f"/music/{i}.mp3", "descriptors": good,
+                          "descriptor_schema": m.schema, "valence": 0.0, "arousal": 0.0,
+                          "dominance": 0.0, "model_version": "old"} for i in range(6)])
+    nan = np.frombuffer(np.full(m.n_features, np.nan, np.float32).tobytes(), np.uint8)
+    _sql(path, f"UPDATE tracks SET descriptors = x'{bytes(nan).hex()}' WHERE id = 1",
+         "UPDATE tracks SET descriptors = x'0000803f' WHERE id = 2",
+         "UPDATE tracks SET descriptors = 'text' WHERE id = 3")
+    (tmp_path / "music").mkdir()
+    for _ in range(2):
+        code, _, err = affect_main(["index", "--library", path, tmp_path / "music",
+                                    "--jobs", "1"])
+        assert code == 1, err
+        assert "Traceback" not in err
+        for i in (0, 1, 2):
+            assert sum(f"/music/{i}.mp3:" in l for l in err.splitlines()) == 1, err
+    with MusicLibrary(path, readonly=True) as lib:
+        versions = {t["path"]: t["model_version"] for t in lib.tracks(range(1, 7))}
+    assert versions["/music/0.mp3"] == "old"
+    assert {versions[f"/music/{i}.mp3"] for i in (3, 4, 5)} == {m.version}
+
+
+# -- outputs -------------------------------------------------------------------------
+
+def _mknod(path, major: int, minor: int) -> None:
+    try:
+        os.mknod(path, 0o600 | _stat.S_IFCHR, os.makedev(major, minor))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"mknod not permitted here ({exc})")
+
+
+def _make_node(path, kind: str) -> None:
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "full_device":
+        _mknod(path, 1, 7)  # what /dev/full is, made here
+    elif kind == "zero_device":
+        _mknod(path, 1, 5)
+    elif kind == "socket":
+        s = socket.socket(socket.AF_UNIX)
+        here = os.getcwd()
+        try:
+            os.chdir(os.path.dirname(path))  # a short name: AF_UNIX paths are short
+            s.bind(os.path.basename(path))
+        except OSError as exc:
+            pytest.skip(f"cannot bind a socket here ({exc})")
+        finally:
+            os.chdir(here)
+            s.close()
+    elif kind == "folder":
+        os.mkdir(path)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "full_device", "socket", "folder"])
+@pytest.mark.parametrize("through_link", [False, True])
+def test_output_that_is_not_a_regular_file_is_refused(two_photos, tmp_path, kind,
+                                                      through_link, affect_main):
+    """An output that exists as a device, FIFO, socket or folder (or a link to one) is
+    refused before any work: one line naming it, exit 2, and it is left as it was."""
+    node = tmp_path / f"node.{kind}.csv"
+    _make_node(node, kind)
+    out = node
+    if through_link:
+        out = tmp_path / "link.csv"
+        os.symlink(node, out)
+    before = os.lstat(node)
+    code, _, err = affect_main(["extract-image", two_photos, "-o", out, "--jobs", "1",
+                                "--groups", "color"])
+    assert code == 2, err
+    assert "not a regular file" in _one_line_naming(err, out)
+    after = os.lstat(node)
+    assert _stat.S_IFMT(after.st_mode) == _stat.S_IFMT(before.st_mode)
+    assert after.st_ino == before.st_ino and after.st_rdev == before.st_rdev
+    assert through_link == os.path.islink(out)
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["in", node.name] + (["link.csv"] if through_link else []))
+
+
+def test_symlinked_output_is_written_through(two_photos, tmp_path, affect_main):
+    """A symbolic link as the output: its target gets the table (and a resumed run reads
+    the target back); the link stays a link."""
+    target = tmp_path / "real" / "table.csv"
+    target.parent.mkdir()
+    link = tmp_path / "out.csv"
+    os.symlink(target, link)
+    code, _, err = affect_main(["extract-image", two_photos / "0.png", "-o", link,
+                                "--jobs", "1", "--groups", "color"])
+    assert code == 0, err
+    assert os.path.islink(link) and os.readlink(link) == str(target)
+    assert read_table(str(target))[1] == [str(two_photos / "0.png")]
+    code, _, err = affect_main(["extract-image", two_photos, "-o", link, "--jobs", "1",
+                                "--groups", "color"])
+    assert code == 0 and "resuming: 1 file(s)" in err, err
+    assert os.path.islink(link)
+    assert sorted(read_table(str(target))[1]) == sorted(
+        str(p) for p in two_photos.glob("*.png"))
+    assert sorted(os.listdir(target.parent)) == ["table.csv"]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_fatal_startup_error_keeps_the_old_output(two_photos, tmp_path, overwrite,
+                                                  affect_main):
+    """A fatal error before any row (an unreachable scheduler): the existing output is
+    untouched, with or without --overwrite; no working file is left."""
     out = tmp_path / "out.csv"
     code, _, err = affect_main(["extract-image", two_photos / "0.png", "-o", out,
                                 "--jobs", "1", "--groups", "color"])
     assert code == 0, err
     before = out.read_bytes()
-    # the writer starts in "<out>.partial.tmp" (then renamed to "<out>.partial"): link
-    # both to the full device
-    os.symlink("/dev/full", str(out) + ".partial")
-    os.symlink("/dev/full", str(out) + ".partial.tmp")
-    code, _, stderr = affect_main(["extract-image", two_photos, "-o", out, "--jobs", "1",
-                                   "--groups", "color", "--overwrite"])
-    assert code == 2, stderr
-    assert "No space left on device" in stderr
-    assert not out.is_symlink() and out.read_bytes() == before
+    args = ["extract-image", two_photos, "-o", out, "--jobs", "1", "--groups", "color",
+            "--scheduler", "tcp://127.0.0.1:9"] + (["--overwrite"] if overwrite else [])
+    code, _, err = affect_main(args, AFFECT_DASK_CONNECT_TIMEOUT="1")
+    assert code == 2, err
+    errors = [l for l in err.splitlines() if l.startswith("affect: error:")]
+    assert len(errors) == 1 and "Traceback" not in err, err
+    assert out.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["in", "out.csv"]
+
+
+def test_second_writer_of_an_output_fails_at_once(two_photos, tmp_path, affect_main):
+    """While one run writes an output, a second one is refused at once (one line, exit
+    2) and touches nothing; the first run's rows are all there when it finishes. A
+    writer that was killed leaves no lock behind that blocks the next run."""
+    from affect_features.output import TableWriter
+
+    out = tmp_path / "out.csv"
+    names = image_feature_names(["color"])
+    first = TableWriter(str(out), names)
+    first.write("/first/row.png", np.zeros(len(names)))
+    t0 = time.monotonic()
+    code, _, err = affect_main(["extract-image", two_photos, "-o", out, "--jobs", "1",
+                                "--groups", "color"])
+    assert code == 2 and time.monotonic() - t0 < 10
+    assert "another run is writing" in _one_line_naming(err, out)
+    first.close()
+    assert read_table(str(out))[1] == ["/first/row.png"]
+    # a writer killed with SIGKILL: the kernel drops its lock
+    script = textwrap.dedent(f"""
+        import sys, time
+        from affect_features.output import TableWriter
+        w = TableWriter({str(out)!r}, {names!r})
+        w.write("/killed/row.png", [0.0] * {len(names)})
+        print("ready", flush=True)
+        time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+    finally:
+        proc.kill()
+        proc.wait()
+    code, _, err = affect_main(["extract-image", two_photos, "-o", out, "--jobs", "1",
+                                "--groups", "color"])
+    assert code == 0, err
+    assert set(read_table(str(out))[1]) == {"/first/row.png", "/killed/row.png",
+                                            *map(str, two_photos.glob("*.png"))}
+
+
+def test_two_concurrent_runs_lose_no_row(forty_photos, tmp_path):
+    """Two runs started together on the same output: one writes every row, the other
+    is refused at once (exit 2, one line); nothing is interleaved or lost, and the
+    refused one does not claim rows in a .partial that does not exist."""
+    out = tmp_path / "out.csv"
+    args = [sys.executable, "-m", "affect_features.cli", "extract-image", str(forty_photos),
+            "-o", str(out), "--jobs", "1", "--groups", "color", "--no-progress"]
+    procs = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env=_env()) for _ in range(2)]
+    results = [(p.wait(timeout=PROC_TIMEOUT), p.stderr.read().decode()) for p in procs]
+    codes = sorted(c for c, _ in results)
+    # Normally [0, 2]; [0, 0] if one started after the other had finished (it then
+    # resumes a complete table): either way every row once.
+    assert codes in ([0, 2], [0, 0]), results
+    for code, err in results:
+        if code == 2:
+            assert "another run is writing" in _one_line_naming(err, out)
+    assert sorted(read_table(str(out))[1]) == sorted(
+        str(p) for p in forty_photos.glob("*.png"))
+
+
+def test_device_links_in_place_of_working_files_are_never_written(two_photos, tmp_path,
+                                                                  affect_main):
+    """Links to a device (a full device made here) planted as ``OUT.partial`` and
+    ``OUT.partial.tmp``: they are our working files' names, so they are replaced by
+    regular files and the device is never opened; the run completes."""
+    full = tmp_path / "full"
+    _mknod(full, 1, 7)
+    out = tmp_path / "out.csv"
+    code, _, err = affect_main(["extract-image", two_photos / "0.png", "-o", out,
+                                "--jobs", "1", "--groups", "color"])
+    assert code == 0, err
+    os.symlink(full, str(out) + ".partial")
+    os.symlink(full, str(out) + ".partial.tmp")
+    code, _, err = affect_main(["extract-image", two_photos, "-o", out, "--jobs", "1",
+                                "--groups", "color", "--overwrite"])
+    assert code == 0, err
+    assert not out.is_symlink() and len(read_table(str(out))[1]) == 2
+    assert _stat.S_ISCHR(os.stat(full).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["full", "in", "out.csv"]
+
+
+# -- models, cards, label maps and dataset tables -----------------------------------
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    """A small trained model saved in a temporary folder: (npz, card) paths."""
+    from affect_features.models import train_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, N_IMAGE))
+    Y = np.tanh(X[:, :3] / 3)
+    model = train_model(X, Y, names=image_feature_names(), schema=_image_schema(),
+                        modality="image", kind="ridge", n_jobs=1)
+    return model.save(tmp_path_factory.mktemp("model") / "m")
+
+
+def _image_schema() -> str:
+    from affect_features.image import IMAGE_SCHEMA
+    return IMAGE_SCHEMA
+
+
+def _copy_model(small_model, folder, *, card=None, npz_bytes=None):
+    """A copy of the model in `folder`, its card edited by `card(dict)` and/or its
+    weights replaced (the card's hash then made to match, as an attacker would)."""
+    npz, card_path = small_model
+    data = npz_bytes if npz_bytes is not None else open(npz, "rb").read()
+    doc = json.load(open(card_path))
+    doc["npz_sha256"] = hashlib.sha256(data).hexdigest()
+    if card is not None:
+        card(doc)
+    dst = folder / "copy"
+    (folder / "copy.npz").write_bytes(data)
+    (folder / "copy.json").write_text(json.dumps(doc))
+    return dst
+
+
+BAD_CARDS = {
+    "prediction_std_strings": (lambda c: c.update(prediction_std=["a", "b", "c"]),
+                               "prediction_std"),
+    "prediction_std_dict": (lambda c: c.update(prediction_std={"v": 1}), "prediction_std"),
+    "sha256_int": (lambda c: c.update(npz_sha256=12345), "npz_sha256"),
+    "names_dict": (lambda c: c.update(feature_names={"a": 1}), "feature_names"),
+    "reliability_text": (lambda c: c.update(reliability={"r": {"valence": "high"}}),
+                         "reliability"),
+    "heads_numbers": (lambda c: c.update(heads=[1, 2]), "heads"),
+    "learned_text": (lambda c: c.update(learned="yes"), "learned"),
+    "modality_other": (lambda c: c.update(modality="smell"), "modality"),
+    "nan_constant": (None, "NaN"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CARDS))
+def test_bad_card_fields_are_one_line_errors(small_model, tmp_path, photo, case,
+                                             affect_main):
+    """Card fields outside the SHA-256's protection with the wrong type or shape: the
+    model is refused with one line naming the card and the field, exit 2."""
+    from affect_features.models import EmotionModel
+
+    edit, field = BAD_CARDS[case]
+    stem = _copy_model(small_model, tmp_path, card=edit)
+    card_path = tmp_path / "copy.json"
+    if edit is None:
+        card_path.write_text(card_path.read_text().replace(
+            '"n_features":', '"n_features": NaN, "x":'))
+    with pytest.raises(ModelError) as info:
+        EmotionModel.load(stem)
+    message = str(info.value)
+    assert str(card_path) in message and field in message and "\n" not in message
+    code, _, err = affect_main(["match", "--model", tmp_path / "copy.npz", photo])
+    assert code == 2
+    _one_line_naming(err, card_path)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero_device", "folder"])
+@pytest.mark.parametrize("which", ["npz", "json"])
+def test_model_files_that_are_not_regular_files(small_model, tmp_path, photo, kind,
+                                               which, affect_main):
+    """A FIFO, a zero device or a folder as the model's weights or card: refused at
+    once (no hang, no memory), one line naming it, exit 2; predict says it once, not
+    once per photo."""
+    stem = _copy_model(small_model, tmp_path)
+    node = tmp_path / f"copy.{which}"
+    node.unlink()
+    _make_node(node, kind)
+    t0 = time.monotonic()
+    code, _, err = affect_main(["predict", "--image-model", tmp_path / "copy.npz",
+                                photo, photo.parent / "photo.png"])
+    assert code == 2 and time.monotonic() - t0 < 30
+    assert "not a regular file" in _one_line_naming(err, node)
+
+
+def _zip_member(name: str, payload: bytes) -> bytes:
+    """A one-member zip archive, deflated."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, payload)
+    return buf.getvalue()
+
+
+def test_deflate_bomb_is_refused_from_the_zip_headers(small_model, tmp_path, monkeypatch):
+    """An npz whose member inflates far beyond the weights limit (here 64 MiB of zeros
+    against a 4 MiB limit; 4 GB against 256 MiB in use) is refused from the zip headers
+    before anything is inflated: fast, and with no memory to speak of."""
+    from affect_features import files
+    from affect_features.models import EmotionModel
+
+    monkeypatch.setitem(files.LIMITS, "model weights", 4 << 20)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (8 << 20,)})
+    bomb = _zip_member("scaler_mean.npy", header.getvalue() + bytes(64 << 20))
+    assert len(bomb) < 1 << 20
+    stem = _copy_model(small_model, tmp_path, npz_bytes=bomb)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.monotonic()
+    with pytest.raises(ModelError, match="inflate") as info:
+        EmotionModel.load(stem)
+    assert time.monotonic() - t0 < 1.0
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 32 << 10  # KiB
+    assert str(tmp_path / "copy.npz") in str(info.value)
+
+
+def test_npz_member_declaring_another_shape_is_refused(small_model, tmp_path):
+    """A member whose .npy header declares a billion values but holds eight."""
+    from affect_features.models import EmotionModel
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 9,)})
+    data = _zip_member("scaler_mean.npy", header.getvalue() + bytes(64))
+    stem = _copy_model(small_model, tmp_path, npz_bytes=data)
+    with pytest.raises(ModelError, match="declares shape"):
+        EmotionModel.load(stem)
+
+
+def _rewritten_weights(small_model, change) -> bytes:
+    from affect_features.models import _npz_bytes
+
+    with np.load(small_model[0], allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    return _npz_bytes(arrays)
+
+
+def test_non_finite_weights_are_refused_and_overflow_is_an_error(small_model, tmp_path,
+                                                                photo):
+    from affect_features.models import EmotionModel
+
+    def inf(a):
+        a["head0.member0.W0"] = a["head0.member0.W0"].copy()
+        a["head0.member0.W0"][0, 0] = np.inf
+
+    stem = _copy_model(small_model, tmp_path, npz_bytes=_rewritten_weights(small_model, inf))
+    with pytest.raises(ModelError, match="non-finite"):
+        EmotionModel.load(stem)
+
+    def huge(a):
+        a["head0.member0.W0"] = np.full_like(a["head0.member0.W0"], 1e300)
+
+    (tmp_path / "b").mkdir()
+    stem = _copy_model(small_model, tmp_path / "b",
+                       npz_bytes=_rewritten_weights(small_model, huge))
+    model = EmotionModel.load(stem)
+    with pytest.raises(ModelError, match="overflowed") as info:
+        model.predict(np.full((2, N_IMAGE), 1e10))
+    assert str(tmp_path / "b" / "copy.npz") in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero_device", "folder"])
+def test_label_map_and_dataset_table_that_are_not_regular_files(tmp_path, kind,
+                                                                affect_main):
+    """`labels --overrides` and `train --dataset csv:` given a FIFO, a zero device or a
+    folder: one line naming it, exit 2, at once."""
+    node = tmp_path / "table.csv"
+    _make_node(node, kind)
+    for args in (["labels", "--map", "mikels:russell", "--overrides", node],
+                 ["train", "image", "--dataset", f"csv:{node}?scale=sam9", "-o",
+                  tmp_path / "m"]):
+        t0 = time.monotonic()
+        code, _, err = affect_main(args)
+        assert code == 2 and time.monotonic() - t0 < 30, err
+        line = _one_line_naming(err, node)
+        assert kind == "folder" or "not a regular file" in line
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_dataset_table_over_the_size_limit(tmp_path, monkeypatch):
+    from affect_features import files
+    from affect_features.datasets import DatasetError, load_dataset
+
+    monkeypatch.setitem(files.LIMITS, "dataset table", 1000)
+    table = tmp_path / "big.csv"
+    table.write_text("path,valence,arousal\n" + "a.jpg,1,1\n" * 200)
+    with pytest.raises(DatasetError, match="more than the 1000 bytes accepted"):
+        load_dataset(f"csv:{table}?scale=sam9")
+
+
+# -- interrupts and dead workers -------------------------------------------------------
+
+def test_a_killed_worker_fails_only_its_file():
+    paths = [f"/x/{n}" for n in ("a", "b", "victim", "c", "d", "e", "victim2", "f")]
+    out = list(map_files(kill_on, paths, n_jobs=2, timeout=30))
+    assert [p for p, _ in out] == paths
+    failed = {p: r.reason for p, r in out if isinstance(r, Failure)}
+    assert set(failed) == {"/x/victim", "/x/victim2"}
+    assert all("died with SIGKILL" in r for r in failed.values())
+    assert [r for p, r in out if p not in failed] == [p.upper() for p in paths
+                                                       if p not in failed]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Processes below `pid` (from /proc), deepest last."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes of a CLI run (batch._worker_main), from /proc."""
+    out = []
+    for c in _descendants(pid):
+        try:
+            with open(f"/proc/{c}/cmdline", "rb") as fh:
+                if b"_worker_main" in fh.read():
+                    out.append(c)
+        except OSError:
+            pass
+    return out
+
+
+def test_cli_extract_goes_on_past_a_killed_worker(forty_photos, tmp_path, affect_main):
+    """A worker of `extract-image --jobs 2` killed from outside: the file it held is
+    reported once as failed (exit 1), every other row is written, and a re-run
+    resumes that one file."""
+    if not os.path.isdir("/proc"):
+        pytest.skip("no /proc")
+    out = tmp_path / "out.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "affect_features.cli", "extract-image", str(forty_photos),
+         "-o", str(out), "--jobs", "2", "--no-progress", "--groups", "color"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
+    try:
+        deadline = time.monotonic() + PROC_TIMEOUT
+        killed = None
+        while killed is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                rows = open(str(out) + ".partial").read().count("\n")
+            except FileNotFoundError:
+                rows = 0
+            workers = _workers_of(proc.pid)
+            if rows >= 3 and workers:
+                killed = workers[0]
+                os.kill(killed, signal.SIGKILL)
+            time.sleep(0.01)
+        err = proc.communicate(timeout=PROC_TIMEOUT)[1].decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert killed is not None, "the run ended before a worker could be killed"
+    assert "Traceback" not in err, err
+    # The worker held a file (almost always; it may have been between two files)
+    died = [l for l in err.splitlines() if "died with SIGKILL" in l]
+    assert len(died) <= 1 and proc.returncode == (1 if died else 0), err
+    n_rows = len(read_table(str(out))[1])
+    assert n_rows == 40 - len(died)
+    code, _, err = affect_main(["extract-image", forty_photos, "-o", out, "--jobs", "1",
+                                "--groups", "color"])
+    assert code == 0 and len(read_table(str(out))[1]) == 40, err
+
+
+def _songs(folder, n: int, victims: int = 0):
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{'victim' if i < victims else 'song'}{i:02d}.mp3").write_bytes(
+            b"song %d" % i)
+
+
+def test_index_goes_on_past_a_killed_worker(tmp_path):
+    """A worker of index dying on one file: that file is the only failure; every other
+    analysed track is stored."""
+    music = tmp_path / "music"
+    _songs(music, 12, victims=1)
+    with MusicLibrary(tmp_path / "lib.sqlite") as lib:
+        report = lib.index(music, analyse=partial(slow_analyse, log=str(tmp_path / "log")),
+                           jobs=2, tags=None)
+        assert [os.path.basename(f.path) for f in report.failures] == ["victim00.mp3"]
+        assert "died with SIGKILL" in report.failures[0].reason
+        assert len(lib) == 11 and report.added == 11
+
+
+def test_killed_index_keeps_the_tracks_analysed(tmp_path):
+    """`index` killed with SIGKILL half-way: the tracks analysed before are stored (it
+    commits every few tracks), so at most the last few are lost."""
+    from affect_features.library import INDEX_BATCH_SIZE
+
+    music, log, path = tmp_path / "music", tmp_path / "log", tmp_path / "lib.sqlite"
+    _songs(music, 60)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from functools import partial
+        from affect_features.library import MusicLibrary
+        from _worker_helpers import slow_analyse
+        with MusicLibrary({str(path)!r}) as lib:
+            lib.index({str(music)!r}, analyse=partial(slow_analyse, log={str(log)!r}),
+                      jobs=1, tags=None)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], env=_env())
+    try:
+        deadline = time.monotonic() + PROC_TIMEOUT
+        while time.monotonic() < deadline and proc.poll() is None:
+            if log.exists() and log.read_text().count("\n") >= 30:
+                break
+            time.sleep(0.005)
+        proc.kill()
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    analysed = log.read_text().count("\n")
+    assert 30 <= analysed < 60
+    with MusicLibrary(path, readonly=True) as lib:
+        assert len(lib) >= analysed - INDEX_BATCH_SIZE - 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "npz"])
+def test_ctrl_c_with_two_jobs_stops_cleanly(forty_photos, tmp_path, fmt):
+    """Ctrl-C as a terminal sends it (SIGINT to the whole process group) during
+    `extract-image --jobs 2`: exit 130, no traceback from the parent or a worker, no
+    leaked-semaphore warning, and a re-run resumes from the rows kept."""
+    out = tmp_path / f"out.{fmt}"
+    args = [sys.executable, "-m", "affect_features.cli", "extract-image", str(forty_photos),
+            "-o", str(out), "--jobs", "2", "--no-progress", "--groups", "color"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=_env(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + PROC_TIMEOUT
+        while time.monotonic() < deadline and proc.poll() is None:
+            if fmt == "npz":  # rows are written at the end: wait for work to be going
+                if len(_workers_of(proc.pid)) == 2:
+                    time.sleep(0.3)
+                    break
+            elif os.path.exists(f"{out}.partial") and \
+                    open(f"{out}.partial", "rb").read().count(b"\n") >= 3 + (fmt == "csv"):
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        err = proc.communicate(timeout=PROC_TIMEOUT)[1].decode()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    for bad in ("Traceback", "KeyError", "leaked", "Exception"):
+        assert bad not in err, err
+    assert "interrupted" in err
+    if fmt != "npz":
+        assert len(read_table(str(out))[1]) >= 3
+    code = subprocess.run(args, capture_output=True, env=_env(),
+                          timeout=PROC_TIMEOUT).returncode
+    assert code == 0 and len(read_table(str(out))[1]) == 40
+
+
+@needs_audio
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_interrupted_index_exits_130(tmp_path, sig):
+    music, path = tmp_path / "music", tmp_path / "lib.sqlite"
+    music.mkdir()
+    for i in range(80):
+        (music / f"{i:02d}.wav").write_bytes(_wav_bytes(_tone(8.0, f=200 + 10 * i), 22050))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "affect_features.cli", "index", str(music), "--library",
+         str(path), "--jobs", "2", "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + PROC_TIMEOUT
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:  # a few tracks committed: well inside the run
+                if path.exists() and _n_tracks(path) >= 4:
+                    break
+            except sqlite3.Error:
+                pass
+            time.sleep(0.02)
+        assert proc.poll() is None, "index ended before it could be interrupted"
+        if sig == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=PROC_TIMEOUT)[1].decode()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err, err
+    stored = _n_tracks(path)
+    assert 4 <= stored < 80
+
+
+# -- usage errors up front, real paths, safe display ---------------------------------
+
+USAGE_CASES = [
+    (["match", "--weights", "nan,1,1"], "--weights"),
+    (["match", "--weights", "0,0,0"], "--weights"),
+    (["match", "--weights", "-1,1,1"], "--weights"),
+    (["extract-audio", "--offset", "-1", "-o", "{out}"], "--offset"),
+    (["extract-audio", "--duration", "0", "-o", "{out}"], "--duration"),
+    (["extract-audio", "--offset", "nan", "-o", "{out}"], "--offset"),
+    (["extract-image", "--timeout", "nan", "-o", "{out}"], "--timeout"),
+    (["extract-image", "--jobs", "-2", "-o", "{out}"], "--jobs"),
+    (["predict", "--image-model", "{missing}"], "missing.npz"),
+    (["match", "--model", "{missing}"], "missing.npz"),
+]
+
+
+@pytest.mark.parametrize("args, named", USAGE_CASES,
+                         ids=[" ".join(a[:3]) for a, _ in USAGE_CASES])
+def test_usage_errors_come_before_any_file(photo, tmp_path, args, named, affect_main):
+    """A bad option is one line naming it, exit 2, before any file is read or written
+    (never "some inputs failed" after the work, never once per file)."""
+    out = tmp_path / "out.csv"
+    args = [a.format(out=out, missing=tmp_path / "missing.npz") for a in args]
+    code, _, err = affect_main([*args, photo, photo])
+    assert code == 2, err
+    _one_line_naming(err, named)
+    assert not out.exists() and not os.path.exists(f"{out}.partial")
+
+
+def test_one_file_by_two_names_gives_one_row(photo, tmp_path, affect_main, monkeypatch):
+    monkeypatch.chdir(photo.parent)
+    os.symlink(photo, tmp_path / "link.png")
+    out = tmp_path / "out.csv"
+    code, _, err = affect_main(["extract-image", photo, "photo.png", tmp_path / "link.png",
+                                "./photo.png", "-o", out, "--jobs", "1", "--groups",
+                                "color"])
+    assert code == 0, err
+    assert read_table(str(out))[1] == [str(photo)]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero_device"])
+def test_explicit_path_that_is_not_a_regular_file_fails(photo, tmp_path, kind,
+                                                        affect_main):
+    node = tmp_path / "odd.png"
+    _make_node(node, kind)
+    out = tmp_path / "out.csv"
+    code, _, err = affect_main(["extract-image", photo, node, "-o", out, "--jobs", "1",
+                                "--groups", "color"])
+    assert code == 1, err
+    lines = [l for l in err.splitlines() if str(node) in l]
+    assert len(lines) == 1 and "not a regular file" in lines[0]
+    assert read_table(str(out))[1] == [str(photo)]
+
+
+def test_control_characters_are_escaped_in_tables_not_in_json(tmp_path, photo,
+                                                             small_model, affect_main):
+    """Tags and file names holding terminal escapes: escaped in the table, kept exactly
+    in JSON."""
+    path = tmp_path / "lib.sqlite"
+    title = "red\x1b[31m\x07bell"
+    song = "/music/new\nline\x1b]0;owned\x07.mp3"
+    with MusicLibrary(path) as lib:
+        lib.upsert_many([{"path": song, "title": title, "artist": "x\x1b[2J",
+                          "valence": 0.1, "arousal": 0.1, "dominance": 0.1}])
+    model = ["--model", small_model[0]]
+    code, out, err = affect_main(["match", "--library", path, photo, "-k", "1", *model])
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out
+    assert "red\\x1b[31m\\x07bell" in out
+    code, out, err = affect_main(["match", "--library", path, photo, "-k", "1",
+                                  "--format", "jsonl", *model])
+    assert code == 0, err
+    s = json.loads(out.splitlines()[0])["songs"][0]
+    assert s["title"] == title and s["path"] == song

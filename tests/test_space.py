@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from affect_features import space
 from affect_features.errors import ParameterError
 from affect_features.space import (
-    AUDIOSET_MOOD_CLASSES, CONCEPTS, DECLARED_POINTS, LABEL_WORDS, MOOD_WORDS, SCALES,
-    SUBSTITUTIONS, TAXONOMIES, canonical_label, distribution_point, from_space,
+    AUDIOSET_MOOD_CLASSES, CONCEPTS, DECLARED_POINTS, LABEL_WORDS, MOOD_WORDS, NO_QUADRANT,
+    QUADRANT_NAMES, QUADRANTS, SCALES, SUBSTITUTIONS, TAXONOMIES, canonical_label, distribution_point, from_space,
     label_map, label_point, label_table, lexicon_words, load_label_map, mood_words,
     nearest_word, quadrant, taxonomy_points, to_space, word_point,
 )
@@ -103,7 +103,8 @@ def test_unknown_word_is_a_parameter_error():
 
 def test_every_label_and_mood_word_is_in_the_shipped_lexicon():
     shipped = set(lexicon_words())
-    needed = set(MOOD_WORDS) | {w for words in LABEL_WORDS.values() for w in words.values()}
+    needed = set(MOOD_WORDS) | {w for words in LABEL_WORDS.values() for ws in words.values()
+                                for w in ((ws,) if isinstance(ws, str) else ws)}
     assert needed <= shipped
     # The substituted originals are shipped too, so the substitution can be checked.
     assert {"awe", "contentment", "tender", "neutral"} <= shipped
@@ -197,6 +198,34 @@ def test_taxonomies_are_complete_and_ordered():
         assert LABEL_WORDS[taxonomy][label] != label
 
 
+def test_gems_labels_and_their_points():
+    assert TAXONOMIES["gems"] == ("amazement", "solemnity", "tenderness", "nostalgia",
+                                  "calmness", "power", "joyful activation", "tension",
+                                  "sadness")
+    # a two-word label sits at the mean of its words' NRC-VAD rows (Mohammad 2018)
+    joyful, activation = np.array([0.990, 0.740, 0.667]), np.array([0.781, 0.800, 0.754])
+    np.testing.assert_allclose(label_point("joyful activation", "gems"),
+                               joyful + activation - 1)
+    assert canonical_label("Joyful_Activation", "gems") == "joyful activation"
+    np.testing.assert_allclose(label_point("solemnity", "gems"), 2 * np.array(
+        [0.708, 0.370, 0.709]) - 1)   # placed by "solemn"
+    rows = {r.label: r for r in label_table(["gems"])}
+    assert rows["joyful activation"].word == "joyful+activation"
+    assert rows["solemnity"].word == "solemn"
+
+
+def test_gems_maps_to_and_from_the_other_taxonomies():
+    assert label_map("gems", "russell") == LITERATURE_QUADRANTS["gems"]
+    to_mikels = label_map("gems", "mikels")
+    assert to_mikels["amazement"] == "awe" and to_mikels["sadness"] == "sad"   # concepts
+    assert to_mikels["tension"] == "anger"                                     # distance
+    to_audioset = label_map("gems", "audioset_mood")
+    assert to_audioset["tenderness"] == "tender" and to_audioset["joyful activation"] == "happy"
+    from_audioset = label_map("audioset_mood", "gems")
+    assert from_audioset["tender"] == "tenderness" and from_audioset["scary"] == "tension"
+    assert label_map("emotion6", "gems")["joy"] == "joyful activation"
+
+
 def test_concepts_name_existing_labels():
     for members in CONCEPTS.values():
         for taxonomy, label in members.items():
@@ -235,15 +264,22 @@ def test_label_point_hand_checked():
 
 
 # The quadrant the literature gives each label (Russell 1980; Mikels et al. 2005: the four
-# positive Mikels categories; 4Q: tender is Q4). Neutral is the origin, Q1 by the tie rule.
+# positive Mikels categories; 4Q: tender is Q4). Neutral is the origin: no quadrant ("-").
 LITERATURE_QUADRANTS = {
     "mikels": {"amusement": "Q1", "anger": "Q2", "awe": "Q1", "contentment": "Q4",
                "disgust": "Q2", "excitement": "Q1", "fear": "Q2", "sad": "Q3"},
     "emotion6": {"anger": "Q2", "disgust": "Q2", "fear": "Q2", "joy": "Q1",
-                 "sadness": "Q3", "surprise": "Q1", "neutral": "Q1"},
+                 "sadness": "Q3", "surprise": "Q1", "neutral": "-"},
     "audioset_mood": {"happy": "Q1", "funny": "Q1", "sad": "Q3", "tender": "Q4",
                       "exciting": "Q1", "angry": "Q2", "scary": "Q2"},
     "russell": {"Q1": "Q1", "Q2": "Q2", "Q3": "Q3", "Q4": "Q4"},
+    # Zentner et al. (2008): the "vitality" factor (power, joyful activation) and
+    # amazement aroused and pleasant; "sublimity" calm; tension and sadness unease.
+    # Nostalgia ("nostalgic, dreamy, melancholic, sentimental", Table 5) is bittersweet:
+    # the lexicon puts it just below neutral valence (-0.17), Q3, like "nostalgic".
+    "gems": {"amazement": "Q1", "solemnity": "Q4", "tenderness": "Q4", "nostalgia": "Q3",
+             "calmness": "Q4", "power": "Q1", "joyful activation": "Q1", "tension": "Q2",
+             "sadness": "Q3"},
 }
 
 
@@ -351,6 +387,22 @@ def test_label_map_to_russell_is_the_quadrant():
         "disgust": "Q2", "excitement": "Q1", "fear": "Q2", "sad": "Q3"}
     assert label_map("audioset_mood", "russell")["tender"] == "Q4"
     assert label_map("audioset_mood", "russell")["scary"] == "Q2"
+
+
+def test_neutral_has_no_quadrant():
+    # The origin lies on both axes: quadrant()'s tie rule would call it Q1, happy.
+    assert label_map("emotion6", "russell")["neutral"] == NO_QUADRANT == "-"
+    assert label_map("emotion6", "russell")["joy"] == "Q1"
+    rows = {(r.taxonomy, r.label): r for r in label_table(["emotion6"])}
+    assert rows[("emotion6", "neutral")].quadrant == NO_QUADRANT
+
+
+def test_quadrant_names_cover_the_quadrants():
+    assert tuple(QUADRANT_NAMES) == QUADRANTS
+    assert QUADRANT_NAMES["Q1"] == "happy/excited" and QUADRANT_NAMES["Q4"] == "calm/relaxed"
+    # each name's first word lies in its own quadrant of the lexicon
+    for q, name in QUADRANT_NAMES.items():
+        assert quadrant(word_point(name.split("/")[0])) == q
 
 
 def test_label_map_known_mappings():

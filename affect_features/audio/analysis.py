@@ -36,10 +36,10 @@ from .decode import DEFAULT_MAX_DURATION, load_audio
 from .filters import chroma_filterbank, fft_frequencies, hann_window, mel_filterbank
 
 __all__ = ["AudioAnalysis", "SR", "N_FFT", "HOP", "N_MELS", "N_MFCC", "TOP_DB",
-           "TEMPOGRAM_WIN", "TEMPOGRAM_STRIDE", "HPSS_POOL", "HPSS_KERNEL_TIME",
+           "TEMPOGRAM_WIN", "TEMPOGRAM_STRIDE", "TEMPO_WIN", "HPSS_POOL", "HPSS_KERNEL_TIME",
            "HPSS_KERNEL_MEL", "stft_magnitude", "stft_power", "mel_power", "power_to_db",
            "frame_rms", "frame_zcr", "onset_strength", "autocorrelation_tempogram",
-           "pool_frames", "hpss_masks", "single_threaded_blas"]
+           "mean_tempogram", "pool_frames", "hpss_masks", "single_threaded_blas"]
 
 #: Analysis sampling rate (Hz); the 4Q clips are 22.05 kHz.
 SR = 22050
@@ -59,6 +59,9 @@ TEMPOGRAM_WIN = 384
 #: 98%, and their mean, which the descriptors use, moves by at most 0.0015 against every
 #: column, with the same tempo on 29 of 29 4Q clips tried).
 TEMPOGRAM_STRIDE = 8
+#: Autocorrelation window of ``librosa.feature.tempo`` (``ac_size`` = 8 s):
+#: ``time_to_frames(8.0, sr=22050, hop_length=512)`` = floor(344.5) = 344 frames.
+TEMPO_WIN = 344
 #: Harmonic/percussive separation (see :func:`hpss_masks`): on the mel spectrogram with
 #: pairs of frames pooled (46 ms), median filters of 15 pooled frames (0.70 s, as
 #: librosa's 31 frames) in time and 9 mel bands in frequency.
@@ -295,6 +298,56 @@ def autocorrelation_tempogram(onset_env: np.ndarray, *, win: int = TEMPOGRAM_WIN
     return np.ascontiguousarray(ac.T)
 
 
+def mean_tempogram(onset_env: np.ndarray, *, win: int = TEMPO_WIN,
+                   block: int = 512) -> np.ndarray:
+    """Mean over all frames of the normalised autocorrelation tempogram, shape (win,).
+
+    ``M(l) = (1/n) sum_j A_j(l) / A_j(0)`` where ``A_j`` is the autocorrelation of the
+    Hann-windowed onset envelope around frame ``j`` (every frame, stride 1; envelope
+    padded with linear ramps to 0; an all-zero window contributes 0). Equal to
+    ``librosa.feature.tempogram(onset_envelope=o, win_length=win).mean(axis=1)``, the
+    quantity ``librosa.feature.tempo`` maximises (to float32 rounding: the windows are
+    transformed in float32).
+
+    Computed without an inverse transform per frame: the autocorrelation is the
+    inverse DFT of the power spectrum and the inverse DFT is linear, so ``M`` is the
+    inverse DFT of the mean of the frames' power spectra, each weighted by
+    ``1 / A_j(0)`` (the frame's energy; an autocorrelation is largest at lag 0, so
+    this is librosa's max-norm). About 10 times faster than
+    :func:`autocorrelation_tempogram` with ``stride=1``; memory bounded by `block`.
+
+    References
+    ----------
+    Grosche, P., Müller, M., & Kurth, F. (2010). Cyclic tempogram - a mid-level tempo
+    representation for music signals. Proc. IEEE ICASSP, 5522-5525.
+    Wiener-Khinchin: the autocorrelation is the inverse Fourier transform of the power
+    spectrum.
+    """
+    o = np.asarray(onset_env, dtype=np.float32)
+    n = o.shape[0]
+    if n == 0:
+        return np.zeros(win)
+    half = win // 2
+    op = np.pad(o, (half, half), mode="linear_ramp", end_values=(0.0, 0.0))
+    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(win) / win)).astype(np.float32)
+    n_fft = scipy.fft.next_fast_len(2 * win - 1, real=True)
+    frames = np.lib.stride_tricks.sliding_window_view(op, win)
+    acc = np.zeros(n_fft // 2 + 1)
+    tiny = np.finfo(np.float32).tiny
+    buf = np.zeros((min(block, n), n_fft), dtype=np.float32)   # zero-padded frames
+    for i in range(0, n, block):
+        m = min(n, i + block) - i
+        x = buf[:m]
+        np.multiply(frames[i:i + m], w, out=x[:, :win])
+        f = scipy.fft.rfft(x, axis=1)
+        pw = np.multiply(f.real, f.real, dtype=np.float32)
+        pw += f.imag * f.imag
+        energy = np.einsum("ij,ij->i", x[:, :win], x[:, :win], dtype=np.float64)
+        ok = energy > tiny
+        acc += np.where(ok, 1.0 / np.where(ok, energy, 1.0), 0.0).astype(np.float32) @ pw
+    return scipy.fft.irfft(acc, n=n_fft)[:win] / n
+
+
 def pool_frames(x: np.ndarray, pool: int) -> np.ndarray:
     """Sum each `pool` consecutive columns of `x` (the last group may be shorter)."""
     x = np.asarray(x)
@@ -495,8 +548,17 @@ class AudioAnalysis:
 
     @cached_property
     def tempogram(self) -> np.ndarray:
-        """(384, n_columns) autocorrelation tempogram (:func:`autocorrelation_tempogram`)."""
+        """(384, n_columns) autocorrelation tempogram (:func:`autocorrelation_tempogram`).
+
+        Schema ``audio-1``'s tempo reads its mean; ``audio-2`` reads
+        :attr:`tempo_autocorrelation` (librosa's tempo window).
+        """
         return autocorrelation_tempogram(self.onset_envelope)
+
+    @cached_property
+    def tempo_autocorrelation(self) -> np.ndarray:
+        """(344,) mean 8-s autocorrelation tempogram (:func:`mean_tempogram`)."""
+        return mean_tempogram(self.onset_envelope)
 
     # -- harmonic / percussive -------------------------------------------------------------
     @cached_property

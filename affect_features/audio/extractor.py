@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..batch import Failure, map_files
 from ..errors import DecodeError, ParameterError
 from ..features import parse_groups
-from . import AUDIO_GROUPS, AUDIO_SCHEMA, DEFAULT_MAX_DURATION, audio_feature_names, \
+from . import AUDIO_SCHEMA, DEFAULT_MAX_DURATION, audio_feature_names, audio_groups, \
     audio_vector
 
 __all__ = ["AudioFeatureExtractor"]
@@ -48,6 +48,8 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Length of the default window.
     n_jobs : int, optional
         Files decoded and analysed in parallel (joblib processes; default 1).
+    schema : str, optional
+        Audio schema (default :data:`~affect_features.audio.AUDIO_SCHEMA`).
 
     Attributes
     ----------
@@ -62,21 +64,25 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, groups=None, offset=None, duration=None,
-                 max_duration=DEFAULT_MAX_DURATION, n_jobs=1):
+                 max_duration=DEFAULT_MAX_DURATION, n_jobs=1, schema=None):
         self.groups = groups
         self.offset = offset
         self.duration = duration
         self.max_duration = max_duration
         self.n_jobs = n_jobs
+        self.schema = schema
+
+    def _schema(self) -> str:
+        return self.schema or AUDIO_SCHEMA
 
     def _group_list(self):
-        return parse_groups(self.groups, tuple(AUDIO_GROUPS))
+        return parse_groups(self.groups, tuple(audio_groups(self._schema())))
 
     def fit(self, X=None, y=None):
         """Validate the parameters (no learning). Returns self."""
-        names = audio_feature_names(self._group_list())
+        names = audio_feature_names(self._group_list(), self._schema())
         self.feature_names_out_ = np.asarray(names, dtype=object)
-        self.schema_ = AUDIO_SCHEMA
+        self.schema_ = self._schema()
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -91,7 +97,8 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         paths = _paths(X)
         groups = self._group_list()
         worker = partial(audio_vector, groups=groups, offset=self.offset,
-                         duration=self.duration, max_duration=self.max_duration)
+                         duration=self.duration, max_duration=self.max_duration,
+                         schema=self.schema_)
         rows = []
         for path, res in map_files(worker, [os.fspath(p) for p in paths],
                                    n_jobs=self.n_jobs or 1):

@@ -9,11 +9,15 @@ shared analysis; no beat tracker runs (the tempogram already holds the periodici
 that beat tracking would derive, and librosa's tracker costs seconds of numba loading
 in a fresh process).
 
-Descriptors (7):
+Descriptors (7 in ``audio-1``, 10 in ``audio-2``):
 
 - ``rhythm.tempo``: tempo in BPM, the lag of the strongest periodicity of the onset
-  envelope weighted by a log-normal prior centred on 120 BPM (:func:`estimate_tempo`),
-  refined between lags by parabolic interpolation;
+  envelope weighted by a log-normal prior centred on 120 BPM. ``audio-2``: exactly
+  ``librosa.feature.tempo`` (:func:`librosa_tempo`: the 8-s, 344-frame tempogram
+  averaged over every frame, lags on the integer grid, nothing at 320 BPM or faster);
+  ``audio-1``: the 384-frame tempogram and a parabolic refinement between lags
+  (:func:`estimate_tempo`), which differs from librosa's by more than 2 % on about
+  one clip in ten;
 - ``rhythm.pulse_clarity``: height of the highest peak, between 30 and 300 BPM, of the
   autocorrelation coefficient of the mean-removed onset envelope over the clip, in
   [0, 1] (:func:`onset_autocorrelation`, :func:`pulse_clarity`);
@@ -25,11 +29,19 @@ Descriptors (7):
   "beat strength" of Tzanetakis & Cook (2002, Sec. IV-B);
 - ``rhythm.onset_rate``: detected onsets per second (:func:`detect_onsets`);
 - ``rhythm.onset_strength.mean``, ``rhythm.onset_strength.std``: of the onset envelope
-  (mean rise of the log-mel bands per frame, dB).
+  (mean rise of the log-mel bands per frame, dB);
+- ``audio-2`` only, the variation of the event density
+  (:func:`onset_density_features`): ``rhythm.onset_density.std``,
+  ``rhythm.onset_density.cv`` (onsets per second in 3-s windows) and ``rhythm.ioi.cv``
+  (spread of the inter-onset intervals).
+
+The beat period that regularity and beat strength read is the tempo's lag refined
+between lags (:func:`refine_lag`) in both schemas.
 
 Degenerate input: with no onset (silence, a steady tone) the tempogram is 0, the tempo
-is the prior's centre, 120 BPM, and pulse clarity, regularity, beat strength and onset
-rate are 0. Clips shorter than the 8.9-s tempogram window are analysed with a
+is the prior's peak (``audio-2``: lag 22, 117.45 BPM; ``audio-1``: 120 BPM), and pulse
+clarity, regularity, beat strength, onset rate and the density variation are 0.
+Clips shorter than the tempogram window are analysed with a
 zero-padded window; lags beyond half the clip are not used (regularity is then
 computed from the multiples that fit, 0 if none does).
 
@@ -52,19 +64,26 @@ import scipy.fft
 
 from .analysis import HOP, SR
 
-__all__ = ["tempo_frequencies", "estimate_tempo", "pulse_clarity", "detect_onsets",
-           "onset_autocorrelation", "rhythm_features", "RHYTHM_NAMES", "MIN_BPM",
-           "MAX_BPM", "START_BPM"]
+__all__ = ["tempo_frequencies", "estimate_tempo", "librosa_tempo", "pulse_clarity",
+           "detect_onsets", "onset_autocorrelation", "onset_density", "onset_density_features",
+           "rhythm_features", "RHYTHM_NAMES", "DENSITY_NAMES", "MIN_BPM", "MAX_BPM",
+           "START_BPM", "LIBROSA_MAX_BPM", "DENSITY_WIN", "DENSITY_HOP", "refine_lag"]
 
 #: Tempo search range (BPM).
 MIN_BPM, MAX_BPM = 30.0, 300.0
 #: Centre and spread (octaves) of the log-normal tempo prior (librosa's defaults).
 START_BPM, STD_BPM = 120.0, 1.0
+#: ``librosa.feature.tempo``'s ``max_tempo``: lags of this tempo or faster are excluded.
+LIBROSA_MAX_BPM = 320.0
+#: Windows of the onset density (frames): 128 frames (2.97 s) every 64 (1.49 s).
+DENSITY_WIN, DENSITY_HOP = 128, 64
 
 RHYTHM_NAMES = (
     "rhythm.tempo", "rhythm.pulse_clarity", "rhythm.regularity", "rhythm.beat_strength",
     "rhythm.onset_rate", "rhythm.onset_strength.mean", "rhythm.onset_strength.std",
 )
+#: Onset-density variation (schema ``audio-2``).
+DENSITY_NAMES = ("rhythm.onset_density.std", "rhythm.onset_density.cv", "rhythm.ioi.cv")
 
 
 def tempo_frequencies(n_lags: int, *, sr: float = SR, hop: int = HOP) -> np.ndarray:
@@ -116,12 +135,68 @@ def estimate_tempo(ac: np.ndarray, *, sr: float = SR, hop: int = HOP,
         logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
     score = np.where(valid, np.log1p(1e6 * np.maximum(ac, 0.0)) + logprior, -np.inf)
     lag = int(np.argmax(score))
-    frac = 0.0
-    if 1 <= lag < n - 1 and ac[lag] >= ac[lag - 1] and ac[lag] >= ac[lag + 1]:
+    return float(60.0 * sr / (hop * refine_lag(ac, lag))), lag
+
+
+def refine_lag(ac: np.ndarray, lag: int) -> float:
+    """A peak lag refined between integer lags by a parabola through its neighbours.
+
+    ``lag + 0.5 (A[l-1] - A[l+1]) / (A[l-1] - 2 A[l] + A[l+1])`` (clipped to half a lag)
+    when ``A[lag]`` is a local maximum with negative curvature, else `lag`.
+    """
+    ac = np.asarray(ac, dtype=np.float64)
+    if 1 <= lag < ac.shape[0] - 1 and ac[lag] >= ac[lag - 1] and ac[lag] >= ac[lag + 1]:
         curv = ac[lag - 1] - 2.0 * ac[lag] + ac[lag + 1]
         if curv < 0:
-            frac = float(np.clip(0.5 * (ac[lag - 1] - ac[lag + 1]) / curv, -0.5, 0.5))
-    return float(60.0 * sr / (hop * (lag + frac))), lag
+            return lag + float(np.clip(0.5 * (ac[lag - 1] - ac[lag + 1]) / curv, -0.5, 0.5))
+    return float(lag)
+
+
+def librosa_tempo(mean_ac: np.ndarray, *, sr: float = SR, hop: int = HOP,
+                  start_bpm: float = START_BPM, std_bpm: float = STD_BPM,
+                  max_bpm: float = LIBROSA_MAX_BPM) -> tuple[float, int]:
+    """Tempo as ``librosa.feature.tempo`` defines it, from the mean 8-s tempogram.
+
+    ``lag* = argmax_l [log(1 + 1e6 M(l)) - 0.5 ((log2 bpm(l) - log2 start_bpm) /
+    std_bpm)^2]`` over the lags ``l >= 1`` slower than `max_bpm`, with
+    ``bpm(l) = 60 sr / (hop l)`` and ``M`` the mean normalised autocorrelation of the
+    onset envelope over 344-frame (8-s) windows
+    (:func:`~affect_features.audio.analysis.mean_tempogram`); the tempo is
+    ``bpm(lag*)``, on the grid of integer lags (no interpolation), as librosa's. No
+    lower bound other than the window (lag 343, 7.5 BPM): the prior alone keeps the
+    choice near 120 BPM.
+
+    Parameters
+    ----------
+    mean_ac : ndarray, shape (n_lags,)
+        ``M``, lags 0 .. n_lags - 1.
+
+    Returns
+    -------
+    bpm : float
+        With no periodicity (``M = 0``: silence, a steady tone) the lag nearest the
+        prior's centre wins: 117.45 BPM (lag 22).
+    lag : int
+        The chosen lag.
+
+    References
+    ----------
+    Ellis, D. P. W. (2007). Beat tracking by dynamic programming. J. New Music Research,
+    36(1), 51-60. Sec. 3.1. McFee, B., et al. (2015). librosa: audio and music signal
+    analysis in Python. Proc. SciPy (``librosa.feature.tempo``, version 0.11).
+
+    Examples
+    --------
+    >>> round(librosa_tempo(np.zeros(344))[0], 2)
+    117.45
+    """
+    ac = np.asarray(mean_ac, dtype=np.float64)
+    bpms = tempo_frequencies(ac.shape[0], sr=sr, hop=hop)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    logprior[bpms >= max_bpm] = -np.inf   # also lag 0 (infinite tempo)
+    lag = int(np.argmax(np.log1p(1e6 * np.maximum(ac, 0.0)) + logprior))
+    return float(bpms[lag]), lag
 
 
 def onset_autocorrelation(onset_env: np.ndarray) -> np.ndarray:
@@ -222,25 +297,100 @@ def detect_onsets(onset_env: np.ndarray, *, pre_max: int = 1, post_max: int = 1,
     return np.asarray(onsets, dtype=int)
 
 
-def rhythm_features(analysis) -> dict[str, float]:
-    """The 7 rhythm descriptors of an :class:`~affect_features.audio.analysis.AudioAnalysis`.
+def onset_density(onsets: np.ndarray, n_frames: int, *, win: int = DENSITY_WIN,
+                  hop: int = DENSITY_HOP, sr: float = SR, frame_hop: int = HOP) -> np.ndarray:
+    """Onsets per second in windows of `win` frames every `hop` frames.
+
+    ``d[i] = #{onsets in [i hop, i hop + win)} / (win frame_hop / sr)``, for the
+    windows that fit in the clip (one window, of the whole clip, if the clip is
+    shorter than `win`).
+
+    Returns
+    -------
+    density : ndarray, shape (n_windows,)
+    """
+    onsets = np.asarray(onsets, dtype=np.int64)
+    if n_frames <= win:
+        return np.array([onsets.size / max(n_frames * frame_hop / sr, 1e-9)])
+    starts = np.arange(0, n_frames - win + 1, hop)
+    counts = (np.searchsorted(onsets, starts + win, side="left")
+              - np.searchsorted(onsets, starts, side="left"))
+    return counts / (win * frame_hop / sr)
+
+
+def onset_density_features(onsets: np.ndarray, n_frames: int) -> dict[str, float]:
+    """How much the density of events changes over the clip (3 values).
+
+    - ``rhythm.onset_density.std``: standard deviation of the onsets per second in
+      3-s windows (:func:`onset_density`), onsets/s;
+    - ``rhythm.onset_density.cv``: that standard deviation over the mean density
+      (0 with no onset);
+    - ``rhythm.ioi.cv``: coefficient of variation of the inter-onset intervals,
+      ``std(IOI) / mean(IOI)`` (0 with fewer than 3 onsets): 0 for an isochronous
+      pulse, about 1 for onsets at random (Poisson) times.
+
+    Sections that alternate dense and sparse textures (a verse and a drum fill, rubato
+    and held chords) raise these; steady grooves keep them low. Panda et al. (2018)
+    count such "rhythmic variation" among their novel emotion features.
+
+    References
+    ----------
+    Panda, R., Malheiro, R., & Paiva, R. P. (2018). Novel audio features for music
+    emotion recognition. IEEE Trans. Affective Computing, 11(4), 614-626 (event
+    density, Sec. 3).
+    Lartillot, O., & Toiviainen, P. (2007). A Matlab toolbox for musical feature
+    extraction from audio. Proc. DAFx (``mireventdensity``).
+    """
+    d = onset_density(onsets, n_frames)
+    mean = float(d.mean())
+    std = float(d.std())
+    ioi = np.diff(np.asarray(onsets, dtype=np.float64))
+    ioi_cv = float(ioi.std() / ioi.mean()) if ioi.size >= 2 else 0.0
+    return {
+        "rhythm.onset_density.std": std,
+        "rhythm.onset_density.cv": std / mean if mean > 0 else 0.0,
+        "rhythm.ioi.cv": ioi_cv,
+    }
+
+
+def rhythm_features(analysis, *, tempo: str = "librosa",
+                    density: bool = False) -> dict[str, float]:
+    """The rhythm descriptors of an :class:`~affect_features.audio.analysis.AudioAnalysis`.
+
+    Parameters
+    ----------
+    tempo : {"librosa", "audio-1"}
+        ``"librosa"`` (schema ``audio-2``): :func:`librosa_tempo` on the 8-s tempogram;
+        ``"audio-1"``: :func:`estimate_tempo` on the 384-frame tempogram (the first
+        schema's definition, kept for the models trained on it: it differs from
+        librosa's by more than 2 % on about 1 clip in 10).
+    density : bool
+        Append :data:`DENSITY_NAMES` (:func:`onset_density_features`).
 
     Returns
     -------
     features : dict
-        Keys :data:`RHYTHM_NAMES`, in that order.
+        Keys :data:`RHYTHM_NAMES` (then :data:`DENSITY_NAMES`), in that order.
     """
     env = np.asarray(analysis.onset_envelope, dtype=np.float64)
-    bpm, lag = estimate_tempo(analysis.tempogram.mean(axis=1))
+    if tempo == "audio-1":
+        bpm, lag = estimate_tempo(analysis.tempogram.mean(axis=1))
+        period = 60.0 * SR / (HOP * bpm)   # the (fractional) beat period in frames
+    else:
+        ac = analysis.tempo_autocorrelation
+        bpm, lag = librosa_tempo(ac)
+        # the tempo stays on librosa's lag grid; the beat multiples that regularity
+        # reads need the period between lags (4 x 22 frames misses 4 x 21.5 by 2)
+        period = refine_lag(ac, lag)
     r = onset_autocorrelation(env)
-    period = 60.0 * SR / (HOP * bpm)   # the (fractional) beat period in frames
     at_beat = _at_lag(r, period) if lag >= 0 else None
     multiples = [v for k in (2, 3, 4) if (v := _at_lag(r, k * period)) is not None] \
         if lag >= 0 else []
     regularity = float(np.mean(np.maximum(multiples, 0.0))) if multiples else 0.0
     strength = float(np.sqrt(max(at_beat or 0.0, 0.0) * env.var()))
-    n_onsets = detect_onsets(env).shape[0]
-    return {
+    onsets = detect_onsets(env)
+    n_onsets = onsets.shape[0]
+    out = {
         "rhythm.tempo": bpm,
         "rhythm.pulse_clarity": pulse_clarity(r),
         "rhythm.regularity": float(np.clip(regularity, 0.0, 1.0)),
@@ -249,3 +399,6 @@ def rhythm_features(analysis) -> dict[str, float]:
         "rhythm.onset_strength.mean": float(env.mean()),
         "rhythm.onset_strength.std": float(env.std()),
     }
+    if density:
+        out.update(onset_density_features(onsets, env.shape[0]))
+    return out

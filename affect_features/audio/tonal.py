@@ -5,7 +5,7 @@ established (key strength), the harmonic movement (tonnetz) and how harmonic rat
 than percussive the sound is contribute to valence and tension (Gabrielsson &
 Lindström 2010; Panda et al. 2018, "tonality and harmony" features).
 
-Descriptors (24):
+Descriptors (24 in ``audio-1``; ``audio-2`` adds the 18 of :func:`key_clarity_features`):
 
 - ``tonal.chroma.<pc>.mean`` for the 12 pitch classes C, C#, D, D#, E, F, F#, G, G#,
   A, A#, B: mean of the STFT chromagram (A4 = 440 Hz, each frame scaled to max 1), in
@@ -23,11 +23,15 @@ Descriptors (24):
 - ``tonal.tonnetz.<d>.mean`` for ``d`` in fifths_x, fifths_y, minor_x, minor_y,
   major_x, major_y: mean tonal centroid (Harte et al. 2006, :func:`tonnetz`);
 - ``tonal.hpr``: harmonic share of the (mel) energy after median-filtering
-  harmonic/percussive separation, in [0, 1] (:func:`harmonic_share`).
+  harmonic/percussive separation, in [0, 1] (:func:`harmonic_share`);
+- ``audio-2`` only: ``tonal.chroma.<pc>.std``, ``tonal.chroma.entropy.mean`` /
+  ``.std``, ``tonal.key_clarity.mean`` / ``.std`` / ``.margin`` and
+  ``tonal.key_stability`` (:func:`key_clarity_features`).
 
 Degenerate input: with no pitch content (silence, or a perfectly flat chroma) the
 key is undefined: key cos/sin are 0 (the centre of the circle), mode 0.5, both
-strengths 0. Silent frames have zero chroma and tonnetz; silence has hpr 0.5.
+strengths 0. Silent frames have zero chroma and tonnetz; silence has hpr 0.5, chroma
+entropy 1, key clarity, margin and stability 0.
 
 References
 ----------
@@ -50,7 +54,8 @@ import numpy as np
 
 __all__ = ["PITCH_CLASSES", "KK_MAJOR", "KK_MINOR", "key_correlations", "estimate_key",
            "key_angle", "tonnetz", "harmonic_share", "tonal_features", "TONAL_NAMES",
-           "TONNETZ_DIMS"]
+           "TONNETZ_DIMS", "chroma_entropy", "local_key_clarity", "key_clarity_features",
+           "KEY_CLARITY_NAMES", "KEY_WIN", "KEY_HOP"]
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 TONNETZ_DIMS = ("fifths_x", "fifths_y", "minor_x", "minor_y", "major_x", "major_y")
@@ -66,6 +71,16 @@ TONAL_NAMES = tuple(
        "tonal.mode_strength"]
     + [f"tonal.tonnetz.{d}.mean" for d in TONNETZ_DIMS]
     + ["tonal.hpr"])
+
+
+#: Chroma and key-clarity statistics (schema ``audio-2``).
+KEY_CLARITY_NAMES = tuple(
+    [f"tonal.chroma.{pc}.std" for pc in PITCH_CLASSES]
+    + ["tonal.chroma.entropy.mean", "tonal.chroma.entropy.std",
+       "tonal.key_clarity.mean", "tonal.key_clarity.std", "tonal.key_clarity.margin",
+       "tonal.key_stability"])
+#: Windows of the local key (frames): 128 frames (2.97 s) every 64.
+KEY_WIN, KEY_HOP = 128, 64
 
 
 def key_correlations(chroma_mean: np.ndarray) -> np.ndarray:
@@ -194,6 +209,130 @@ def harmonic_share(mel: np.ndarray, mask_h: np.ndarray, mask_p: np.ndarray) -> f
     if not h + p > 0:
         return 0.5
     return h / (h + p)
+
+
+def _key_profiles() -> np.ndarray:
+    """The 24 centred, unit-norm key profiles, minor tonics 0-11 then major 0-11."""
+    rows = []
+    for prof in (KK_MINOR, KK_MAJOR):
+        pc = prof - prof.mean()
+        pc = pc / np.sqrt(np.sum(pc * pc))
+        rows += [np.roll(pc, k) for k in range(12)]
+    return np.stack(rows)
+
+
+_PROFILES = _key_profiles()
+
+
+def chroma_entropy(chroma: np.ndarray) -> np.ndarray:
+    """Normalised Shannon entropy of each chroma frame, in [0, 1].
+
+    ``H[t] = -sum_p c_p log c_p / log 12`` with ``c = chroma[:, t] / sum(chroma[:, t])``:
+    0 when one pitch class holds all the energy, 1 for a flat chroma (noise, dense
+    clusters). A silent frame (all zero: no pitch information) gets 1.
+
+    References
+    ----------
+    Shannon, C. E. (1948). A mathematical theory of communication. Bell System
+    Technical Journal, 27, 379-423. Lartillot & Toiviainen (2007), MIRtoolbox
+    ``mirentropy`` applied to the chromagram.
+    """
+    c = np.asarray(chroma, dtype=np.float64)
+    total = c.sum(axis=0)
+    ok = total > np.finfo(np.float64).tiny
+    p = c / np.where(ok, total, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(p > 0, p * np.log(p), 0.0)
+    return np.where(ok, -plogp.sum(axis=0) / np.log(12.0), 1.0)
+
+
+def local_key_clarity(chroma: np.ndarray, *, win: int = KEY_WIN, hop: int = KEY_HOP
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Key clarity and key of consecutive windows of a chromagram.
+
+    For each window of `win` frames every `hop` (one window if the clip is shorter),
+    the mean chroma is correlated with the 24 Krumhansl-Kessler profiles
+    (:func:`key_correlations`); the window's key clarity is the best correlation (0
+    for a window without pitch content) and its key the index of the best profile
+    (``12 mode + tonic``, major 12-23, minor 0-11; -1 if undefined).
+
+    Returns
+    -------
+    clarity : ndarray, shape (n_windows,)
+    key : ndarray of int, shape (n_windows,)
+
+    References
+    ----------
+    Lartillot, O., & Toiviainen, P. (2007). A Matlab toolbox for musical feature
+    extraction from audio. Proc. DAFx (``mirkeystrength``, key clarity = the maximal
+    key strength). Krumhansl, C. L. (1990). Cognitive Foundations of Musical Pitch,
+    Ch. 4.
+    """
+    c = np.asarray(chroma, dtype=np.float64)
+    n = c.shape[1]
+    if n <= win:
+        means = c.mean(axis=1, keepdims=True) if n else np.zeros((12, 1))
+    else:
+        cs = np.concatenate((np.zeros((12, 1)), np.cumsum(c, axis=1)), axis=1)
+        starts = np.arange(0, n - win + 1, hop)
+        means = (cs[:, starts + win] - cs[:, starts]) / win
+    # all windows at once: the correlations of key_correlations, minor profiles first
+    # (row 12 * mode + tonic), with its rule for a constant chroma (no key)
+    xc = means - means.mean(axis=0, keepdims=True)
+    nx = np.sqrt(np.sum(xc * xc, axis=0))
+    defined = nx > 1e-12 * np.maximum(1.0, np.abs(means).max(axis=0))
+    r = _PROFILES @ xc / np.where(defined, nx, 1.0)
+    key = np.where(defined, np.argmax(r, axis=0), -1)
+    clarity = np.where(defined, r.max(axis=0), 0.0)
+    return clarity, key
+
+
+def key_clarity_features(analysis) -> dict[str, float]:
+    """Chroma and key-clarity statistics (18 values, :data:`KEY_CLARITY_NAMES`).
+
+    - ``tonal.chroma.<pc>.std``: standard deviation of each pitch class over frames
+      (how much the harmony moves through it);
+    - ``tonal.chroma.entropy.mean`` / ``.std``: of :func:`chroma_entropy` (how
+      concentrated the pitch content is);
+    - ``tonal.key_clarity.mean`` / ``.std``: of the local key clarity in 3-s windows
+      (:func:`local_key_clarity`): how clearly, and how steadily, a key is heard;
+    - ``tonal.key_clarity.margin``: best minus second-best of the 24 key correlations
+      of the clip's mean chroma, in [0, 2]: small when two keys compete (ambiguous,
+      chromatic or modulating music), 0 if the key is undefined;
+    - ``tonal.key_stability``: share of the windows whose local key is the clip's
+      key (:func:`estimate_key`), in [0, 1] (0 if the key is undefined).
+
+    Tonal clarity and stability go with positive valence and low tension, ambiguity
+    and chromaticism with tension (Gabrielsson & Lindström 2010); Panda et al. (2018)
+    and Eerola et al. (2009, key clarity among the best predictors of valence)
+    use them as emotion features.
+
+    References
+    ----------
+    Eerola, T., Lartillot, O., & Toiviainen, P. (2009). Prediction of multidimensional
+    emotional ratings in music from audio using multivariate regression models. Proc.
+    ISMIR, 621-626.
+    Temperley, D. (2007). Music and Probability. MIT Press, Ch. 4 (key ambiguity as the
+    margin between the two most probable keys).
+    """
+    chroma = analysis.chroma
+    std = chroma.std(axis=1, dtype=np.float64)
+    out: dict[str, float] = {f"tonal.chroma.{pc}.std": float(v)
+                             for pc, v in zip(PITCH_CLASSES, std)}
+    ent = chroma_entropy(chroma)
+    out["tonal.chroma.entropy.mean"] = float(ent.mean())
+    out["tonal.chroma.entropy.std"] = float(ent.std())
+    clarity, local = local_key_clarity(chroma)
+    out["tonal.key_clarity.mean"] = float(clarity.mean())
+    out["tonal.key_clarity.std"] = float(clarity.std())
+    r = key_correlations(chroma.mean(axis=1, dtype=np.float64))
+    if np.any(r):
+        top2 = np.sort(r.ravel())[-2:]
+        out["tonal.key_clarity.margin"] = float(top2[1] - top2[0])
+        out["tonal.key_stability"] = float(np.mean(local == int(np.argmax(r[::-1].ravel()))))
+    else:
+        out["tonal.key_clarity.margin"] = out["tonal.key_stability"] = 0.0
+    return out
 
 
 def tonal_features(analysis) -> dict[str, float]:

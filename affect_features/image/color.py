@@ -1,17 +1,21 @@
 """Colour features of an image (Machajdik & Hanbury 2010, Sec. 3.2, "Color").
 
 Every value is a float, finite for every valid input, with the same names in the same
-order for every image (39 values):
+order for every image (54 values):
 
 =====================================  ======================================================
-``color.saturation.mean``, ``.std``    HSV saturation statistics, :func:`saturation_brightness`
-``color.brightness.mean``, ``.std``    HSV value (brightness) statistics
+``color.saturation.mean``, ``.std``    IHLS saturation statistics, :func:`saturation_brightness`
+``color.brightness.mean``, ``.std``    IHLS luminance (brightness) statistics
 ``color.pad.pleasure``,                pleasure, arousal, dominance from mean brightness and
 ``.arousal``, ``.dominance``           saturation (Valdez & Mehrabian 1994),
                                        :func:`pleasure_arousal_dominance`
 ``color.hue.mean_cos``, ``.mean_sin``  saturation-weighted circular mean of hue, as a vector,
 ``color.hue.spread``                   and its circular spread, :func:`hue_statistics`
 ``color.hue.spread_chromatic``         unweighted circular spread of the chromatic pixels
+``color.brightness.p10``, ``.p90``,    percentiles of brightness and saturation,
+``color.saturation.p90``               :func:`brightness_saturation_percentiles`
+``color.hue.hist.<00..11>``            saturation-weighted 12-bin hue histogram,
+                                       :func:`hue_histogram`
 ``color.colorfulness``                 Hasler & Suesstrunk (2003), :func:`colorfulness`
 ``color.names.<name>``                 area fractions of the 11 basic colour terms of Berlin &
                                        Kay (1969), :func:`color_name_fractions`
@@ -27,12 +31,16 @@ order for every image (39 values):
 =====================================  ======================================================
 
 Conventions: hue is a fraction of a turn in [0, 1) (0 = red, 1/3 = green, 2/3 = blue),
-saturation S and brightness V are in [0, 1] (the HSV hexcone of
-:func:`~affect_features.image.analysis.rgb_to_hsv`). Circular distances between hues are
+saturation S and brightness V are in [0, 1]: in the pipeline they are the IHLS
+planes of :func:`~affect_features.image.analysis.rgb_to_ihls` (Hanbury & Serra 2003, the
+space Machajdik & Hanbury 2010 use: ``S = max - min``, ``V = Y`` the Rec. 709
+luminance), so that near-black pixels, whose HSV saturation is noise, have a small
+saturation; the functions accept any (hue, saturation, brightness) array, HSV included,
+and the names say "hsv" for that generic layout. Circular distances between hues are
 in turns, in [0, 0.5].
 
 Resolution: pixel statistics are computed on ``analysis.at(COLOR_PIXELS)`` (40,000
-pixels, the working resolution the texture group shares, so one HSV plane serves both),
+pixels, the working resolution the texture group shares, so one IHLS plane serves both),
 region statistics (Itten) on the plane of the shared segmentation
 (``SEGMENT_PIXELS``). Means, spreads and area fractions of a photo hardly change when it
 is shrunk by area averaging; standard deviations shrink slightly (fine texture is
@@ -71,7 +79,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .analysis import SEGMENT_PIXELS, as_analysis
+from .analysis import SEGMENT_PIXELS, WORK_PIXELS, as_analysis
 
 __all__ = [
     "hue_histogram",
@@ -99,12 +107,15 @@ __all__ = [
 ]
 
 #: Working resolution of the pixel statistics: that of the texture group, to share planes.
-COLOR_PIXELS = 40_000
+COLOR_PIXELS = WORK_PIXELS
 #: A pixel or region is *chromatic* (its hue is meaningful) if its saturation is at
-#: least this and its brightness at least :data:`CHROMATIC_VALUE` (Ke et al. 2006 use
-#: S > 0.2 and V in [0.15, 0.95] for their hue count).
+#: least this and its brightness at least :data:`CHROMATIC_VALUE`. Ke et al. (2006)
+#: use HSV S > 0.2 and V in [0.15, 0.95] for their hue count: the brightness bound
+#: guards HSV's saturation, which is noise near black. IHLS saturation ``max - min``
+#: >= 0.2 already implies ``max(R, G, B) >= 0.2``, and a luminance bound would exclude
+#: pure blue (Y = 0.07): so no brightness bound (0) in schema image-2.
 CHROMATIC_SATURATION = 0.2
-CHROMATIC_VALUE = 0.15
+CHROMATIC_VALUE = 0.0
 
 #: The 11 basic colour terms of Berlin & Kay (1969), in the order of the features.
 COLOR_NAMES = ("black", "blue", "brown", "gray", "green", "orange", "pink", "purple",
@@ -194,7 +205,7 @@ def _check_planes(arr, name: str, channels: int | None = 3) -> np.ndarray:
 
 # -- global pixel statistics ---------------------------------------------------------------
 def saturation_brightness(hsv) -> tuple[float, float, float, float]:
-    """Mean and standard deviation of HSV saturation and brightness (value).
+    """Mean and standard deviation of saturation and brightness.
 
     Parameters
     ----------
@@ -231,7 +242,8 @@ def pleasure_arousal_dominance(brightness: float, saturation: float) -> tuple[fl
     Parameters
     ----------
     brightness, saturation : float
-        Mean HSV value ``V`` and saturation ``S`` of the image, in [0, 1].
+        Mean brightness ``V`` and saturation ``S`` of the image, in [0, 1] (IHLS
+        luminance and saturation in the pipeline).
 
     Returns
     -------
@@ -241,7 +253,7 @@ def pleasure_arousal_dominance(brightness: float, saturation: float) -> tuple[fl
     -----
     Valdez & Mehrabian fitted these regressions on *standardised* Munsell brightness
     and saturation of colour chips; Machajdik & Hanbury (2010, Sec. 3.2, Eq. 1-3)
-    apply them unchanged to the mean HSV brightness and saturation of a photo, and so
+    apply them unchanged to the mean brightness and saturation of a photo, and so
     do we. The values are therefore relative scores, not calibrated PAD ratings.
 
     References
@@ -398,8 +410,24 @@ def brightness_saturation_percentiles(hsv) -> tuple[float, float, float]:
     hsv = _check_planes(hsv, "hsv")
     v = hsv[..., 2].ravel()
     sat = hsv[..., 1].ravel()
-    v10, v90 = np.percentile(v, [10, 90])
-    return float(v10), float(v90), float(np.percentile(sat, 90))
+    v10, v90 = _percentiles(v, (10.0, 90.0))
+    (s90,) = _percentiles(sat, (90.0,))
+    return v10, v90, s90
+
+
+def _percentiles(x: np.ndarray, qs) -> list[float]:
+    """``np.percentile(x, qs)`` (linear interpolation between order statistics), with
+    one partial sort for all of them instead of one per call."""
+    n = x.size
+    pos = [q / 100.0 * (n - 1) for q in qs]
+    ks = sorted({int(np.floor(p)) for p in pos} | {int(np.ceil(p)) for p in pos})
+    part = np.partition(x, ks)
+    out = []
+    for p in pos:
+        lo, hi = int(np.floor(p)), int(np.ceil(p))
+        a, b = float(part[lo]), float(part[hi])
+        out.append(a + (b - a) * (p - lo))
+    return out
 
 
 def colorfulness(rgb) -> float:
@@ -850,7 +878,7 @@ def color_features(image) -> dict[str, float]:
     Returns
     -------
     dict of str to float
-        The 39 features listed in the module docstring, always in that order, finite.
+        The 54 features listed in the module docstring, always in that order, finite.
 
     Examples
     --------
@@ -860,7 +888,7 @@ def color_features(image) -> dict[str, float]:
     """
     a = as_analysis(image)
     px = a.at(COLOR_PIXELS)
-    hsv = px.hsv
+    hsv = px.ihls  # (hue, saturation, luminance), Machajdik & Hanbury's IHLS
     out: dict[str, float] = {}
     s_mean, s_std, v_mean, v_std = saturation_brightness(hsv)
     out["color.saturation.mean"] = s_mean
@@ -887,7 +915,7 @@ def color_features(image) -> dict[str, float]:
         out[f"color.names.{name}"] = float(frac)
 
     labels = a.segments
-    regions = region_statistics(a.at(SEGMENT_PIXELS).hsv, labels)  # the labels' plane
+    regions = region_statistics(a.at(SEGMENT_PIXELS).ihls, labels)  # the labels' plane
     for key, value in itten_pair_contrasts(regions, *adjacent_region_pairs(labels)).items():
         out[f"color.itten.{key}"] = value
     h_mean, h_min = itten_harmony(regions)

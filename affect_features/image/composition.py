@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .analysis import as_analysis
+from .analysis import WORK_PIXELS, as_analysis
 
 __all__ = [
     "composition_features",
@@ -55,6 +55,8 @@ __all__ = [
     "rule_of_thirds",
     "COMPOSITION_NAMES",
     "LINE_PIXELS",
+    "DOF_PIXELS",
+    "DOF_LEVEL",
 ]
 
 #: Feature names, in the order :func:`composition_features` returns them.
@@ -75,10 +77,14 @@ COMPOSITION_NAMES = (
     "composition.rule_of_thirds.brightness",
 )
 
-#: Working resolution of the line detection. Lines that matter for the composition
-#: span at least 6% of the diagonal, i.e. >= 19 pixels at this size; finer resolutions
-#: add only texture edges and cost more.
-LINE_PIXELS = 50_000
+#: Working resolution of the line detection: the shared 40,000-pixel grey plane. Lines
+#: that matter for the composition span at least 6% of the diagonal, i.e. >= 17 pixels
+#: at this size; finer resolutions add only texture edges and cost more.
+LINE_PIXELS = WORK_PIXELS
+#: Resolution and wavelet level of the low depth of field indicator (see
+#: :func:`composition_features`).
+DOF_PIXELS = WORK_PIXELS
+DOF_LEVEL = 2
 
 
 # -- level of detail --------------------------------------------------------------------
@@ -126,20 +132,23 @@ def _grid_edges(n: int) -> np.ndarray:
     return (np.arange(5) * n) // 4
 
 
-def _haar_level3_details(plane: np.ndarray) -> np.ndarray:
-    """|LH| + |HL| + |HH| of level 3 of the orthonormal Haar (db1) transform.
+def _haar_level_details(plane: np.ndarray, level: int) -> np.ndarray:
+    """|LH| + |HL| + |HH| of level `level` of the orthonormal Haar (db1) transform.
 
-    Exactly ``pywt.wavedec2(plane, 'db1', level=3)[1]`` on the plane cropped to a
-    multiple of 8 (the level-2 approximation is a 4x4 block sum / 4; the level-3
-    details are the Haar differences of its 2x2 blocks), at a fraction of pywt's cost.
-    `plane` may have a trailing channel axis (up to 4 channels), transformed at once.
+    Exactly ``pywt.wavedec2(plane, 'db1', level=level)[1]`` on the plane cropped to a
+    multiple of ``2**level`` (the level ``L - 1`` approximation is a block sum of
+    ``2**(L-1)`` pixels a side over ``2**(L-1)``; the level-``L`` details are the Haar
+    differences of its 2x2 blocks), at a fraction of pywt's cost. `plane` may have a
+    trailing channel axis (up to 4 channels), transformed at once.
     """
-    h8, w8 = (plane.shape[0] // 8) * 8, (plane.shape[1] // 8) * 8
-    x = np.ascontiguousarray(plane[:h8, :w8], dtype=np.float32)
-    # INTER_AREA with an integer factor is the exact 4x4 block mean.
-    a2 = cv2.resize(x, (w8 // 4, h8 // 4), interpolation=cv2.INTER_AREA) * 4.0
-    p, q = a2[0::2, 0::2], a2[0::2, 1::2]
-    r, s = a2[1::2, 0::2], a2[1::2, 1::2]
+    m = 2 ** level
+    hm, wm = (plane.shape[0] // m) * m, (plane.shape[1] // m) * m
+    x = np.ascontiguousarray(plane[:hm, :wm], dtype=np.float32)
+    k = m // 2
+    # INTER_AREA with an integer factor is the exact k x k block mean.
+    a = x if k == 1 else cv2.resize(x, (wm // k, hm // k), interpolation=cv2.INTER_AREA) * float(k)
+    p, q = a[0::2, 0::2], a[0::2, 1::2]
+    r, s = a[1::2, 0::2], a[1::2, 1::2]
     return 0.5 * (np.abs(p + q - r - s) + np.abs(p - q + r - s) + np.abs(p - q - r + s))
 
 
@@ -176,9 +185,10 @@ def low_depth_of_field(plane: np.ndarray, *, wavelet: str = "db1", level: int = 
     Notes
     -----
     "Level 3" is read as the third (coarsest) step of a 3-level decomposition, as
-    ``pywt.wavedec2(..., level=3)[1]``: at the analysis size (about 512 x 390 for
-    Emotion6) it measures detail at a scale of 8-16 pixels, which a defocused
-    background lacks while JPEG noise barely reaches it. Coefficient magnitudes are
+    ``pywt.wavedec2(..., level=3)[1]``: at 200,000 pixels (about 512 x 390, M&H's
+    analysis size) it measures detail at a scale of 8-16 pixels, which a defocused
+    background lacks while JPEG noise barely reaches it; :func:`composition_features`
+    measures the same scale with level 2 at 40,000 pixels. Coefficient magnitudes are
     summed (Datta et al. sum the coefficients; their signs would otherwise cancel). The hue plane is used as is, in turns, as Datta et al.
     did. Degenerate cases: when the image has no detail at all (flat: mean coefficient
     magnitude below 1e-6, far below one 8-bit grey level; or smaller than
@@ -211,8 +221,8 @@ def low_depth_of_field(plane: np.ndarray, *, wavelet: str = "db1", level: int = 
         raise ParameterError(f"level must be >= 1, got {level}")
     if min(plane.shape) < 2 ** level:
         return 0.25
-    if wavelet in ("db1", "haar") and level == 3:
-        mag = _haar_level3_details(plane)
+    if wavelet in ("db1", "haar"):
+        mag = _haar_level_details(plane, int(level))
     else:
         import pywt
 
@@ -331,8 +341,8 @@ def rule_of_thirds(hsv: np.ndarray) -> tuple[float, float, float, float]:
     Parameters
     ----------
     hsv : ndarray, shape (H, W, 3)
-        HSV with hue in turns [0, 1), saturation and value in [0, 1] (as
-        :attr:`ImageAnalysis.hsv`).
+        Hue in turns [0, 1), saturation and brightness in [0, 1] (as
+        :attr:`ImageAnalysis.ihls`, which the group uses, or ``.hsv``).
 
     Returns
     -------
@@ -395,17 +405,22 @@ def composition_features(image) -> dict[str, float]:
     Notes
     -----
     Resolutions: level of detail from :attr:`ImageAnalysis.segments`; low depth of
-    field and rule of thirds on the analysis's HSV planes (shared with the colour
-    group); lines on the grey image at :data:`LINE_PIXELS`.
+    field, rule of thirds and lines on the image at :data:`DOF_PIXELS` (40,000
+    pixels, the IHLS and grey planes shared with the colour, texture and content
+    groups). Low depth of field uses wavelet level :data:`DOF_LEVEL` = 2 there: its
+    coefficients hold detail of 4-8 px at 40,000 pixels, i.e. 9-18 px at the
+    200,000 pixels where Datta et al.'s level 3 holds 8-16 px: the same scale within
+    10 %, at a fifth of the pixels.
     """
     a = as_analysis(image)
     n_regions, largest = level_of_detail(a.segments)
-    hsv = a.hsv
-    if min(a.shape) >= 8:  # the three planes in one pass; same as low_depth_of_field
-        mags = _haar_level3_details(hsv)
+    small = a.at(DOF_PIXELS)
+    hsv = small.ihls  # (hue, saturation, luminance)
+    if min(small.shape) >= 2 ** DOF_LEVEL:  # three planes in one pass, as low_depth_of_field
+        mags = _haar_level_details(hsv, DOF_LEVEL)
         dof = [_centre_share(mags[..., k]) for k in range(3)]
     else:
-        dof = [low_depth_of_field(hsv[..., k]) for k in range(3)]
+        dof = [low_depth_of_field(hsv[..., k], level=DOF_LEVEL) for k in range(3)]
     count, s_share, d_share, s_len, d_len = line_dynamics(a.at(LINE_PIXELS).gray_u8)
     hue_cos, hue_sin, sat, val = rule_of_thirds(hsv)
     values = (n_regions, largest, *dof, count, s_share, d_share, s_len, d_len,

@@ -7,20 +7,21 @@ Three families of 27 values in all, in this order:
     :func:`tamura_coarseness`, :func:`tamura_contrast`, :func:`tamura_directionality`.
 ``texture.wavelet.{hue, saturation, brightness}.{level1, level2, level3, sum}`` (12)
     Mean absolute detail coefficient of a three-level Daubechies (``db2``) wavelet
-    decomposition of each HSV plane, level 1 being the finest, and the sum over the
-    three levels (Datta et al. 2006); see :func:`wavelet_energies`.
+    decomposition of each IHLS plane (hue, saturation, luminance), level 1 being the
+    finest, and the sum over the three levels (Datta et al. 2006); see
+    :func:`wavelet_energies`.
 ``texture.glcm.{hue, saturation, brightness}.{contrast, correlation, energy, homogeneity}`` (12)
-    Haralick (1973) properties of the grey-level co-occurrence matrix of each HSV plane
+    Haralick (1973) properties of the grey-level co-occurrence matrix of each IHLS plane
     quantised to 32 levels, distance 1, averaged over 0, 45, 90 and 135 degrees; the
     hue plane is treated as a circle; see :func:`glcm_matrices`,
     :func:`glcm_properties`.
 
 Working resolution. Every texture feature is computed on ``analysis.at(40_000)``, the
 image at about 40,000 pixels (about 245 x 163 for a 3:2 photo), which is also the
-segmentation's resolution, so that its HSV and grey planes are computed once and
+colour group's resolution, so that its IHLS and grey planes are computed once and
 shared. Texture features are therefore measured in pixels of that grid: e.g. wavelet
-level 1 holds structure with a period of about 2 px at 40k pixels, i.e. about 4.5 px in
-the 200k-pixel analysis image. Machajdik & Hanbury compute everything at 200k pixels;
+level 1 holds structure with a period of about 2 px at 40k pixels, i.e. about 4.5 px at
+200k pixels. Machajdik & Hanbury compute everything at 200k pixels;
 the coarser grid costs a scale factor (which the learned models absorb) but makes the
 group about five times cheaper.
 
@@ -54,7 +55,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from .analysis import as_analysis
+from .analysis import WORK_PIXELS, as_analysis
 
 __all__ = [
     "texture_features",
@@ -71,9 +72,9 @@ __all__ = [
 ]
 
 #: Working resolution (pixels) of every texture feature; equal to the segmentation's
-#: resolution so the HSV and grey planes of ``analysis.at(TEXTURE_PIXELS)`` are shared.
-TEXTURE_PIXELS = 40_000
-#: Number of grey levels each HSV plane is quantised to for the co-occurrence matrices.
+#: resolution so the IHLS and grey planes of ``analysis.at(TEXTURE_PIXELS)`` are shared.
+TEXTURE_PIXELS = WORK_PIXELS
+#: Number of grey levels each IHLS plane is quantised to for the co-occurrence matrices.
 GLCM_LEVELS = 32
 #: Wavelet of the decomposition (Daubechies, 2 vanishing moments, 4 taps).
 WAVELET = "db2"
@@ -242,9 +243,15 @@ def tamura_directionality(gray, *, n_bins: int = 16, threshold: float = 0.02) ->
 
     Edge orientations ``phi = arctan2(dV, dH) mod pi`` and magnitudes
     ``|dG| = (|dH| + |dV|) / 2`` come from 3x3 Sobel derivatives (scaled to grey units
-    per pixel). Their histogram ``H(phi)`` over ``n_bins`` bins centred on multiples of
-    ``pi / n_bins`` counts the pixels with ``|dG| >= threshold``, each weighted by
-    ``|dG|``, normalised to sum 1. With the dominant peak ``phi_p``,
+    per pixel). Their histogram over ``n_bins`` bins centred on multiples of
+    ``pi / n_bins`` *counts* the pixels whose magnitude reaches the threshold, as
+    Tamura et al. define it:
+
+    ``H_D(k) = N(k) / sum_i N(i)``, with ``N(k)`` the number of pixels with
+    ``|dG| >= threshold`` and ``(2k - 1) pi / (2 n) <= phi < (2k + 1) pi / (2 n)``
+
+    (every edge pixel counts once, however strong: a faint texture of one
+    orientation is as directional as a strong one). With the dominant peak ``phi_p``,
 
     ``F_dir = 1 - r * n_p * sum_phi d(phi, phi_p)**2 H(phi)``   (Tamura et al. 1978)
 
@@ -295,7 +302,7 @@ def tamura_directionality(gray, *, n_bins: int = 16, threshold: float = 0.02) ->
         return 0.0
     # bins centred on multiples of pi / n_bins; phi and phi + pi share a bin
     bins = (phi[keep] * (n_bins / np.pi) + 0.5).astype(np.intp) % n_bins
-    hist = np.bincount(bins, weights=mag[keep].astype(np.float64), minlength=n_bins)
+    hist = np.bincount(bins, minlength=n_bins).astype(np.float64)  # counts, not weights
     hist /= hist.sum()
     peak = int(np.argmax(hist))
     step = np.abs(np.arange(n_bins) - peak)
@@ -363,6 +370,23 @@ def wavelet_energies(plane, *, wavelet: str = WAVELET, levels: int = WAVELET_LEV
     for i, bands in enumerate(reversed(coeffs[1:])):
         total = sum(float(np.abs(b).sum()) for b in bands)  # pairwise float32 sum
         out[i] = total / (3.0 * bands[0].size)
+    return out
+
+
+def _wavelet_energies_stack(stack: np.ndarray) -> np.ndarray:
+    """:func:`wavelet_energies` of each plane of a (n, H, W) stack in one decomposition
+    (pywt transforms the last two axes of all planes at once; the same coefficients)."""
+    import pywt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "level too high" on tiny images: intended
+        coeffs = pywt.wavedec2(stack, WAVELET, mode="symmetric", level=WAVELET_LEVELS,
+                               axes=(1, 2))
+    out = np.empty((stack.shape[0], WAVELET_LEVELS), dtype=np.float64)
+    for i, bands in enumerate(reversed(coeffs[1:])):
+        for k in range(stack.shape[0]):
+            total = sum(float(np.abs(b[k]).sum()) for b in bands)
+            out[k, i] = total / (3.0 * bands[0][k].size)
     return out
 
 
@@ -590,15 +614,15 @@ def texture_features(image) -> dict[str, float]:
     """
     analysis = as_analysis(image)
     small = analysis.at(TEXTURE_PIXELS)
-    gray, hsv = small.gray, small.hsv
+    gray, hsv = small.gray, small.ihls  # (hue, saturation, luminance)
     values: list[float] = [
         tamura_coarseness(gray),
         tamura_contrast(gray),
         tamura_directionality(gray),
     ]
-    planes = [np.ascontiguousarray(hsv[..., c]) for c in range(3)]
-    for p in planes:
-        e = wavelet_energies(p)
+    stack = np.ascontiguousarray(np.moveaxis(hsv, -1, 0), dtype=np.float32)
+    planes = list(stack)
+    for e in _wavelet_energies_stack(stack):  # = wavelet_energies of each plane
         values.extend(float(x) for x in e)
         values.append(float(e.sum()))
     for c, p in enumerate(planes):

@@ -9,24 +9,51 @@ import pytest
 import soundfile as sf
 
 import affect_features.audio as audio
-from affect_features.audio import (AUDIO_GROUPS, AUDIO_SCHEMA, AudioFeatures,
-                                   audio_feature_names, extract_audio_features)
+from affect_features.audio import (AUDIO_GROUPS, AUDIO_SCHEMA, AUDIO_SCHEMAS, AudioFeatures,
+                                   audio_feature_names, audio_groups,
+                                   extract_audio_features, extract_from_analysis)
 from affect_features.errors import ParameterError, SchemaError
 
 from .signals import A_MINOR, C_MAJOR, SR, click_track, progression, sine, white_noise
 
-N = 124
+N = 145  # descriptors of the default schema, audio-2
 
 
 def test_names_equal_the_schema_file():
     text = resources.files("affect_features").joinpath(
-        "schemas", "audio-1.txt").read_text(encoding="utf-8")
+        "schemas", "audio-2.txt").read_text(encoding="utf-8")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     names = audio_feature_names()
-    assert AUDIO_SCHEMA == "audio-1"
+    assert AUDIO_SCHEMA == "audio-2"
     assert list(names) == lines and len(names) == N == len(set(names))
     f = extract_audio_features(sine(440.0, 0.5), sr=SR)
     assert f.names == names and f.schema == AUDIO_SCHEMA and isinstance(f, AudioFeatures)
+
+
+def test_audio_2_is_audio_1_plus_the_measured_families():
+    text = resources.files("affect_features").joinpath(
+        "schemas", "audio-2.txt").read_text(encoding="utf-8")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    names2 = audio_feature_names(schema="audio-2")
+    assert AUDIO_SCHEMAS == ("audio-1", "audio-2")
+    assert list(names2) == lines and len(names2) == 145 == len(set(names2))
+    assert set(audio_feature_names(schema="audio-1")) < set(names2)
+    assert len(audio_feature_names(schema="audio-1")) == 124
+    counts = {g: len(audio_feature_names([g], "audio-2")) for g in audio_groups("audio-2")}
+    assert counts == {"timbre": 60, "spectral": 26, "dynamics": 7, "rhythm": 10, "tonal": 42}
+    y = click_track(120.0, 10.0) + progression(C_MAJOR * 4, 0.8)[:10 * SR]
+    f2 = extract_audio_features(y, sr=SR, schema="audio-2")
+    assert f2.names == names2 and f2.schema == "audio-2"
+    f1 = extract_audio_features(y, sr=SR, schema="audio-1")
+    same = [n for n in f1.names if n not in ("rhythm.tempo", "rhythm.regularity",
+                                              "rhythm.beat_strength")]
+    assert [f1[n] for n in same] == [f2[n] for n in same]   # one analysis, one definition
+    assert f1["rhythm.tempo"] == pytest.approx(120.0, abs=1.0)   # interpolated (audio-1)
+    assert f2["rhythm.tempo"] == pytest.approx(117.45, abs=0.01)  # librosa's lag 22
+    with pytest.raises(ParameterError, match="unknown audio schema 'audio-9'"):
+        extract_audio_features(y, sr=SR, schema="audio-9")
+    assert extract_from_analysis(audio.AudioAnalysis(y, sr=SR),
+                                 schema="audio-2").names == names2
 
 
 def test_groups_select_and_keep_schema_order():
@@ -37,7 +64,7 @@ def test_groups_select_and_keep_schema_order():
     assert f.names == names
     assert audio_feature_names("rhythm") == audio_feature_names(["rhythm"])
     counts = {g: len(audio_feature_names([g])) for g in AUDIO_GROUPS}
-    assert counts == {"timbre": 60, "spectral": 26, "dynamics": 7, "rhythm": 7, "tonal": 24}
+    assert counts == {"timbre": 60, "spectral": 26, "dynamics": 7, "rhythm": 10, "tonal": 42}
     with pytest.raises(ParameterError, match="unknown"):
         extract_audio_features(sine(440.0, 0.5), sr=SR, groups=["melody"])
     with pytest.raises(ParameterError):
@@ -48,11 +75,12 @@ def test_groups_select_and_keep_schema_order():
     np.zeros(SR), np.zeros(int(0.05 * SR)), sine(440.0, 0.05), np.array([0.3]),
     np.full(SR, 0.5), white_noise(0.02),
 ], ids=["silence", "silence_50ms", "tone_50ms", "one_sample", "dc", "noise_20ms"])
-def test_degenerate_inputs_give_finite_vectors(y):
+@pytest.mark.parametrize("schema", ["audio-1", "audio-2"])
+def test_degenerate_inputs_give_finite_vectors(y, schema):
     # finite by definition, not by the last-resort guard of FeatureVector
     with np.errstate(divide="raise", over="raise", invalid="raise"):
-        f = extract_audio_features(y, sr=SR)
-    assert len(f) == N and np.all(np.isfinite(f.vector))
+        f = extract_audio_features(y, sr=SR, schema=schema)
+    assert len(f) == len(audio_feature_names(schema=schema)) and np.all(np.isfinite(f.vector))
 
 
 def test_deterministic(tmp_path):
@@ -79,7 +107,7 @@ def test_schema_error_when_a_group_returns_other_names(monkeypatch):
     def broken(analysis):
         return {"dynamics.rms.mean": 0.0}
     monkeypatch.setitem(AUDIO_GROUPS, "dynamics", broken)
-    with pytest.raises(SchemaError, match="audio-1"):
+    with pytest.raises(SchemaError, match="audio-2"):
         extract_audio_features(sine(440.0, 0.5), sr=SR)
 
 
@@ -109,9 +137,12 @@ def test_extractor_transform(two_files):
     assert list(ext.get_feature_names_out()) == list(audio_feature_names())
     assert np.array_equal(X[0], extract_audio_features(two_files[0]).vector)
     sub = clone(ext).set_params(groups=["rhythm"]).fit(two_files)
-    assert sub.transform(two_files).shape == (2, 7)
-    assert sub.transform(np.array(two_files)[:, None]).shape == (2, 7)   # a column
+    assert sub.transform(two_files).shape == (2, 10)
+    assert sub.transform(np.array(two_files)[:, None]).shape == (2, 10)   # a column
     assert ext.transform([]).shape == (0, N)
+    one = audio.AudioFeatureExtractor(schema="audio-1", groups=["rhythm"]).fit(two_files)
+    assert one.schema_ == "audio-1" and one.transform(two_files).shape == (2, 7)
+    assert list(one.get_feature_names_out()) == list(audio_feature_names("rhythm", "audio-1"))
 
 
 def test_extractor_parallel_equals_serial(two_files):

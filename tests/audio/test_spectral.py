@@ -7,7 +7,7 @@ import pytest
 import scipy.signal
 
 from affect_features.audio.analysis import AudioAnalysis
-from affect_features.audio.spectral import (SPECTRAL_NAMES, spectral_bandwidth,
+from affect_features.audio.spectral import (SPECTRAL_NAMES, VALLEY_NAMES, spectral_bandwidth,
                                             spectral_centroid, spectral_contrast,
                                             spectral_features, spectral_flatness,
                                             spectral_flux, spectral_rolloff)
@@ -108,3 +108,21 @@ def test_functions_equal_librosa():
     ours, ref = spectral_rolloff(a.stft, f), librosa.feature.spectral_rolloff(S=s)[0]
     assert np.abs(ours - ref).max() <= f[1] + 1e-6
     assert np.mean(ours == ref) > 0.99
+
+
+def test_spectral_valley_known_answers():
+    from affect_features.audio.spectral import spectral_peaks_valleys, spectral_valley
+
+    freqs = np.linspace(0, SR / 2, 1025)
+    flat = np.full((1025, 4), 1e-2, dtype=np.float32)       # constant magnitude 0.01
+    peak, valley = spectral_peaks_valleys(flat, freqs)
+    np.testing.assert_allclose(spectral_valley(valley), -20.0, atol=1e-4)  # 10 log10 0.01
+    np.testing.assert_allclose(peak, valley)
+    # one strong bin per band raises the peak, not the valley: contrast is peak - valley
+    spiky = flat.copy()
+    spiky[[5, 30, 60, 110, 220, 440, 880]] = 1.0
+    peak, valley = spectral_peaks_valleys(spiky, freqs)
+    np.testing.assert_allclose(spectral_valley(valley), -20.0, atol=1e-4)
+    assert np.all(spectral_contrast(spiky, freqs) > 1.0)
+    f = spectral_features(AudioAnalysis(white_noise(1.0), sr=SR), valleys=True)
+    assert tuple(f)[-14:] == VALLEY_NAMES

@@ -93,3 +93,46 @@ def test_harmonic_share_orders_tones_noise_and_clicks():
     noise = _ton(white_noise(3.0))["tonal.hpr"]
     clicks = _ton(click_track(120.0, 3.0))["tonal.hpr"]
     assert tone > 0.8 and clicks < 0.2 and clicks < noise < tone
+
+
+# -- chroma and key-clarity statistics (audio-2) ------------------------------------------
+
+def test_chroma_entropy_known_answers():
+    from affect_features.audio.tonal import chroma_entropy
+
+    one = np.zeros((12, 3))
+    one[9, 0] = 1.0                                   # all energy in A
+    one[:, 1] = 1.0                                   # flat
+    one[[0, 7], 2] = 1.0                              # two equal classes: log 2 / log 12
+    np.testing.assert_allclose(chroma_entropy(one), [0.0, 1.0, np.log(2) / np.log(12)])
+    assert chroma_entropy(np.zeros((12, 2))).tolist() == [1.0, 1.0]   # silent frames
+
+
+def test_local_key_clarity_and_stability():
+    from affect_features.audio.tonal import KEY_CLARITY_NAMES, key_clarity_features, \
+        local_key_clarity
+
+    c_major = np.roll(KK_MAJOR, 0)[:, None].repeat(300, axis=1)     # a C-major profile
+    clarity, key = local_key_clarity(c_major)
+    assert clarity == pytest.approx(np.ones(clarity.size))          # r = 1 with itself
+    assert set(key.tolist()) == {12}                                # major, tonic C
+    # half C major, half F# major (the farthest key): the local key changes halfway
+    fs = np.roll(KK_MAJOR, 6)[:, None].repeat(300, axis=1)
+    clarity, key = local_key_clarity(np.hstack([c_major, fs]))
+    assert key[0] == 12 and key[-1] == 18                           # the key moves
+    assert clarity.min() < 0.9 and clarity.max() == pytest.approx(1.0)  # less clear across
+    from types import SimpleNamespace
+
+    f = key_clarity_features(SimpleNamespace(chroma=c_major))
+    assert tuple(f) == KEY_CLARITY_NAMES
+    assert f["tonal.key_stability"] == 1.0 and f["tonal.key_clarity.mean"] == pytest.approx(1)
+    r = np.sort(key_correlations(KK_MAJOR).ravel())
+    assert f["tonal.key_clarity.margin"] == pytest.approx(r[-1] - r[-2])
+    assert f["tonal.chroma.C.std"] == pytest.approx(0.0, abs=1e-12)  # nothing moves
+    half = key_clarity_features(SimpleNamespace(chroma=np.hstack([c_major, fs])))
+    assert half["tonal.key_stability"] < 0.6 and half["tonal.key_clarity.std"] > 0
+    real = key_clarity_features(AudioAnalysis(progression(C_MAJOR, 2.0), sr=SR))
+    assert 0.0 < real["tonal.key_clarity.margin"] < 2.0 and real["tonal.key_stability"] > 0
+    silent = key_clarity_features(AudioAnalysis(np.zeros(SR), sr=SR))
+    assert silent["tonal.key_clarity.mean"] == 0.0 and silent["tonal.key_stability"] == 0.0
+    assert silent["tonal.chroma.entropy.mean"] == 1.0

@@ -66,13 +66,16 @@ def regions(area, hue, chroma=None, saturation=None, value=None) -> Regions:
 
 
 # -- saturation, brightness, PAD ----------------------------------------------------------
+# IHLS (Hanbury & Serra 2003): S = max - min, brightness Y = 0.2126 R + 0.7152 G + 0.0722 B;
+# arrays are quantised to 8 bits on the way in (0.5 -> 128/255).
 @pytest.mark.parametrize("rgb, s, v", [
-    ((1.0, 0.0, 0.0), 1.0, 1.0),
-    ((0.0, 0.0, 1.0), 1.0, 1.0),
+    ((1.0, 0.0, 0.0), 1.0, 0.2126),
+    ((0.0, 0.0, 1.0), 1.0, 0.0722),
+    ((0.0, 1.0, 0.0), 1.0, 0.7152),
     ((0.5, 0.5, 0.5), 0.0, 128 / 255),
     ((1.0, 1.0, 1.0), 0.0, 1.0),
     ((0.0, 0.0, 0.0), 0.0, 0.0),
-    ((1.0, 0.5, 0.5), 0.5, 1.0),
+    ((1.0, 0.5, 0.5), 1 - 128 / 255, 0.2126 + 0.7874 * 128 / 255),
 ])
 def test_solid_saturation_brightness(rgb, s, v):
     f = features(solid(rgb))
@@ -331,10 +334,12 @@ def test_light_dark_contrast_black_white():
     assert flat["color.itten.light_dark.mean"] == 0.0
 
 
-def test_saturation_contrast_red_white():
-    f = features(halves((1, 0, 0), (1, 1, 1)))
+def test_saturation_contrast_red_grey_of_equal_luminance():
+    f = features(halves((1, 0, 0), (54 / 255,) * 3))  # Y(red) = 0.2126 = 54.2 / 255
     assert f["color.itten.saturation.max"] > 0.9
-    assert f["color.itten.light_dark.max"] < 0.05  # both have V = 1
+    assert f["color.itten.light_dark.max"] < 0.01
+    g = features(halves((1, 0, 0), (1, 1, 1)))  # white is far brighter than red
+    assert g["color.itten.light_dark.max"] == pytest.approx(1 - 0.2126, abs=0.01)
 
 
 def test_complementary_ordering():
@@ -458,3 +463,12 @@ def test_percentiles_of_half_dark_image():
     hsv = np.zeros((10, 10, 3)); hsv[:, 5:, 2] = 1.0; hsv[:, 5:, 1] = 0.8
     v10, v90, s90 = brightness_saturation_percentiles(hsv)
     assert (v10, v90) == (0.0, 1.0) and np.isclose(s90, 0.8)
+
+
+def test_percentiles_equal_numpy():
+    from affect_features.image.color import _percentiles
+
+    for n in (1, 2, 7, 1000, 40001):
+        x = np.random.default_rng(n).random(n).astype(np.float32)
+        np.testing.assert_allclose(_percentiles(x, (10.0, 90.0)),
+                                   np.percentile(x, [10, 90]), rtol=0, atol=1e-7)

@@ -11,6 +11,8 @@ from affect_features.errors import ParameterError
 from affect_features.image.analysis import ImageAnalysis
 from affect_features.image.composition import (
     COMPOSITION_NAMES,
+    DOF_LEVEL,
+    DOF_PIXELS,
     composition_features,
     level_of_detail,
     line_dynamics,
@@ -121,13 +123,28 @@ def test_low_dof_fast_haar_matches_pywt():
     assert fast == pytest.approx(ref, rel=1e-5)
 
 
+@pytest.mark.parametrize("level", [1, 2, 4])
+def test_low_dof_fast_haar_matches_pywt_at_other_levels(level):
+    pywt = pytest.importorskip("pywt")
+    plane = np.random.default_rng(level).random((77, 101)).astype(np.float32)
+    plane[20:50, 30:70] += 1.0
+    m = 2 ** level
+    coeffs = pywt.wavedec2(plane[:77 // m * m, :101 // m * m].astype(np.float64), "db1",
+                           level=level)
+    mag = sum(np.abs(c) for c in coeffs[1])
+    rows, cols = (np.arange(5) * mag.shape[0]) // 4, (np.arange(5) * mag.shape[1]) // 4
+    ref = mag[rows[1]:rows[3], cols[1]:cols[3]].sum() / mag.sum()
+    assert low_depth_of_field(plane, level=level) == pytest.approx(ref, rel=1e-5)
+
+
 def test_low_dof_group_uses_the_same_definition():
     rgb = _dof_image(True, seed=4)
     a = _analysis(rgb)
     f = composition_features(a)
+    plane = a.at(DOF_PIXELS).ihls
     for k, channel in enumerate(("hue", "saturation", "brightness")):
         assert f[f"composition.low_dof.{channel}"] == pytest.approx(
-            low_depth_of_field(a.hsv[..., k]), rel=1e-6)
+            low_depth_of_field(plane[..., k], level=DOF_LEVEL), rel=1e-6)
 
 
 def test_low_dof_other_daubechies_wavelet_orders_the_same():
@@ -188,7 +205,8 @@ def test_rule_of_thirds_red_centre_on_blue():
     assert f["composition.rule_of_thirds.hue_cos"] == pytest.approx(1.0)
     assert f["composition.rule_of_thirds.hue_sin"] == pytest.approx(0.0, abs=1e-7)
     assert f["composition.rule_of_thirds.saturation"] == pytest.approx(1.0)
-    assert f["composition.rule_of_thirds.brightness"] == pytest.approx(1.0)
+    # IHLS luminance of pure red (Rec. 709 weight of R)
+    assert f["composition.rule_of_thirds.brightness"] == pytest.approx(0.2126, abs=1e-6)
 
 
 def test_rule_of_thirds_blue_centre_and_grey():

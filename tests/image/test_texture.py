@@ -170,6 +170,25 @@ def test_directionality_of_lines_drawn_with_cv2():
     assert tamura_directionality(img) > 4 * tamura_directionality(noise(seed=2))
 
 
+def test_directionality_counts_pixels_known_answer():
+    # Tamura et al. (1978): H_D(k) counts the pixels with |dG| >= t per orientation bin.
+    # A 64 x 64 plane g = c x (rows < 32) and c x + c (y - 32) below: the 3x3 Sobel
+    # derivative of a linear function is exact, so the 62 interior rows are 31 rows at
+    # 0 degrees (|dG| = c/2), row 32 at atan(1/2) = 26.6 degrees (bin 2 of 16) and 30
+    # rows at 45 degrees (bin 4, |dG| = c). Peak at bin 0, so
+    # F = 1 - (12/pi^2) sum d^2 H = 1 - (12/256) (2^2 * 1 + 4^2 * 30) / 62.
+    c = 1.0 / 128
+    y, x = np.mgrid[:64, :64].astype(np.float64)
+    g = c * x + c * np.maximum(y - 32, 0)
+    expected = 1.0 - (12.0 / 256.0) * (4 * 1 + 16 * 30) / 62
+    assert tamura_directionality(g, threshold=0.001) == pytest.approx(expected, abs=1e-9)
+    # (weighting by |dG| would make the 45-degree rows the peak: 0.7456.) Counting
+    # ignores magnitudes: a steeper lower half moves its bin, not the shares
+    g2 = c * x + 3 * c * np.maximum(y - 32, 0)  # steeper below: 71.6 degrees, bin 6
+    expected2 = 1.0 - (12.0 / 256.0) * (5 ** 2 * 1 + 6 ** 2 * 30) / 62  # row 32: 56.3 deg, bin 5
+    assert tamura_directionality(g2, threshold=0.001) == pytest.approx(expected2, abs=1e-9)
+
+
 def test_directionality_degenerate():
     assert tamura_directionality(np.zeros((40, 40))) == 0.0
     # a smooth ramp has no edge above the threshold
@@ -359,3 +378,12 @@ def test_glcm_circular_correlation_is_fisher_lee():
     expected = (w * sa * sb).sum() / np.sqrt((w * sa ** 2).sum() * (w * sb ** 2).sum())
     got = glcm_properties(P[None], circular=True)["correlation"]
     assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_group_wavelets_in_one_decomposition_equal_per_plane():
+    from affect_features.image.texture import _wavelet_energies_stack
+
+    for shape in ((163, 245), (5, 7), (1, 1), (2, 200)):
+        stack = np.random.default_rng(1).random((3,) + shape).astype(np.float32)
+        np.testing.assert_array_equal(_wavelet_energies_stack(stack),
+                                      np.array([wavelet_energies(p) for p in stack]))
