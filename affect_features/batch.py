@@ -1,7 +1,7 @@
 """One batch engine for every extractor: files in, named rows out.
 
 ``extract-image``, ``extract-audio`` and library indexing all run through
-:func:`map_files`: parallel over files with joblib worker processes, results yielded in
+:func:`map_files`: parallel over files with worker processes, results yielded in
 input order as they complete (so memory stays bounded: nothing holds all vectors of a
 huge folder), per-file failures recorded with their reason instead of stopping the
 batch, a time limit per file (so one pathological file cannot hang a batch; see
@@ -204,10 +204,11 @@ class time_limit:
     """Context manager: raise :class:`FileTimeout` in its body after `seconds`.
 
     Implemented with ``setitimer(ITIMER_REAL)`` and ``SIGALRM``, so it works in the
-    main thread of a process: the CLI, a script, and joblib's loky workers (which run
-    their tasks in their main thread). Elsewhere (another thread, a platform without
-    ``SIGALRM`` such as Windows) and when the caller has armed a real-time timer of its
-    own (an enclosing limit, ``signal.alarm``), the body runs without this limit.
+    main thread of a process: the CLI, a script, and the batch engine's worker
+    processes (which run their tasks in their main thread). Elsewhere (another
+    thread, a platform without ``SIGALRM`` such as Windows) and when the caller has
+    armed a real-time timer of its own (an enclosing limit, ``signal.alarm``), the body
+    runs without this limit.
     ``seconds=None`` means no limit.
 
     The exception is raised when the interpreter next runs Python code: a single C
@@ -394,7 +395,8 @@ def _worker_main(fd: int) -> None:
         except (BrokenPipeError, EOFError, OSError):
             return
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
-            conn.send((index, False, f"result cannot be sent back ({_format_exception(exc)})"))
+            conn.send((index, False,
+                       f"result cannot be sent back ({_format_exception(exc)})"))
 
 
 class _Worker:

@@ -250,6 +250,14 @@ def _read_text(path: str, what: str) -> str:
     return text
 
 
+def _read_rows(path: str, what: str) -> list[list[str]]:
+    """The rows of a comma-separated table (header first); an empty file is an error."""
+    rows = list(csv.reader(io.StringIO(_read_text(path, what))))
+    if not rows:
+        raise DatasetError(path, "empty file")
+    return rows
+
+
 def _require_dir(path: str, what: str) -> None:
     if not os.path.isdir(path):
         raise DatasetError(path, f"{what} folder not found" if not os.path.exists(path)
@@ -353,9 +361,7 @@ def _load_gaped(root: str, options: Mapping[str, str]) -> Dataset:
     _check_options("gaped", options, ())
     _require_dir(root, "gaped")
     table = os.path.join(root, "ratings.csv")
-    rows = list(csv.reader(io.StringIO(_read_text(table, "GAPED ratings"))))
-    if not rows:
-        raise DatasetError(table, "empty file")
+    rows = _read_rows(table, "GAPED ratings")
     header = [c.strip().lower() for c in rows[0]]
     need = ("file", "valence", "arousal")
     absent = [c for c in need if c not in header]
@@ -485,9 +491,7 @@ def _load_emotify(root: str, options: Mapping[str, str]) -> Dataset:
     _check_options("emotify", options, ())
     _require_dir(root, "emotify")
     table = os.path.join(root, "data.csv")
-    rows = list(csv.reader(io.StringIO(_read_text(table, "Emotify data"))))
-    if not rows:
-        raise DatasetError(table, "empty file")
+    rows = _read_rows(table, "Emotify data")
     header = [" ".join(c.strip().lower().replace("_", " ").split()) for c in rows[0]]
     emotions = TAXONOMIES["gems"]
     need = ("track id", "genre", *emotions)

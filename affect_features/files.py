@@ -22,7 +22,8 @@ import stat
 
 from .errors import AffectError
 
-__all__ = ["LIMITS", "FileRefused", "file_kind", "check_regular_file", "read_bytes", "read_text"]
+__all__ = ["LIMITS", "FileRefused", "file_kind", "check_regular_file", "read_bytes",
+           "read_text"]
 
 _MiB = 1 << 20
 #: Largest file accepted for each kind of data, in bytes. Far above what the package
@@ -71,7 +72,8 @@ def _size_text(n: int) -> str:
 
 def _checked(path: str, st: os.stat_result, what: str, max_bytes: int | None, error):
     if not stat.S_ISREG(st.st_mode):
-        raise _refused(error, path, f"{what} is a {file_kind(st.st_mode)}, not a regular file")
+        raise _refused(error, path,
+                       f"{what} is a {file_kind(st.st_mode)}, not a regular file")
     if max_bytes is not None and st.st_size > max_bytes:
         raise _refused(error, path, f"{what} is {_size_text(st.st_size)}, more than "
                        f"the {_size_text(max_bytes)} accepted")
@@ -170,5 +172,5 @@ def read_text(path, what: str, max_bytes: int | None, *, error=None,
     except UnicodeDecodeError:
         if fallback is None:
             raise _refused(error, os.fsdecode(os.fspath(path)),
-                           f"{what} is not {encoding.split('-')[0].upper()} text") from None
+                           f"{what} is not {encoding.upper().replace('-SIG', '')} text") from None
         return data.decode(fallback)

@@ -1627,8 +1627,8 @@ class MusicLibrary:
                 track = dict(zip(cols, values))
                 problem = _field_problem(track)
                 if problem is not None:
-                    self.skipped[i] = (f"{_row_name(track.get('path'), track.get('source_id'), i)}"
-                                       f": {problem}; track skipped")
+                    name = _row_name(track.get("path"), track.get("source_id"), i)
+                    self.skipped[i] = f"{name}: {problem}; track skipped"
                     continue
                 if track["path"] is not None:
                     track["path"] = decode_path(track["path"])

@@ -623,8 +623,8 @@ class EmotionModel:
         if not np.all(np.isfinite(out)):
             # Finite weights can still overflow (a model from elsewhere): never clip an
             # infinity or NaN into a plausible-looking point.
-            raise ModelError(f"{getattr(self, 'source', None) or 'the ' + self.modality + ' model'}"
-                             f": the prediction overflowed (weights too large for "
+            name = getattr(self, "source", None) or f"the {self.modality} model"
+            raise ModelError(f"{name}: the prediction overflowed (weights too large for "
                              f"these features)")
         np.clip(out, -1.0, 1.0, out=out)
         return out[0] if single else out

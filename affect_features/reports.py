@@ -64,6 +64,10 @@ def _regression_rows(reports: Mapping[str, Mapping], *, r_key: str, majority) ->
                          for rep in reports.values()] + [0.5, None])
     rows.append(["quadrant accuracy"] + [rep.get("quadrant_accuracy")
                                          for rep in reports.values()] + [0.25, majority])
+    if "quadrant_balanced_accuracy" in first:
+        rows.append(["quadrant balanced accuracy"] +
+                    [rep.get("quadrant_balanced_accuracy") for rep in reports.values()] +
+                    [first.get("quadrant_balanced_chance"), first.get("quadrant_balanced_chance")])
     return rows
 
 
@@ -94,15 +98,35 @@ def training_summary(card: Mapping, *, majority: float | None = None) -> list[st
                 if isinstance(score, (int, float)) else "")
         lines.append(f"  {axes}: {text}{tail}")
     metrics = card.get("metrics") or {}
-    kinds = {k: metrics[k] for k in ("mlp", "ridge") if isinstance(metrics.get(k), Mapping)}
+    shown = False
+    cross = metrics.get("cross_set")
+    if isinstance(cross, Mapping) and isinstance(cross.get("per_set"), Mapping):
+        for spec, by_kind in cross["per_set"].items():
+            kinds = {k: v for k, v in by_kind.items() if isinstance(v, Mapping)}
+            if kinds:
+                lines += ["", f"left out: {spec}, predicted by a model trained on the "
+                              f"other sets only:"]
+                lines += format_table(["measure", *kinds, "chance", "majority"],
+                                      _regression_rows(kinds, r_key="r", majority=None))
+                shown = True
+    # the in-domain CV: its own entry, or (cards of before leave-one-dataset-out) the
+    # metrics themselves
+    cv = metrics.get("in_domain", metrics)
+    kinds = {k: cv[k] for k in ("mlp", "ridge") if isinstance(cv.get(k), Mapping)}
     if kinds:
         lines.append("")
-        lines.append(f"nested {metrics.get('cv', '?')}-fold cross-validation "
-                     f"(out-of-fold{', grouped' if metrics.get('grouped') else ''}):")
+        lines.append(f"nested {cv.get('cv', '?')}-fold cross-validation, in-domain "
+                     f"(out-of-fold{', grouped' if cv.get('grouped') else ''}):")
         lines += format_table(["measure", *kinds, "chance", "majority"],
                               _regression_rows(kinds, r_key="r", majority=majority))
-    else:
-        lines.append("(no cross-validated metrics: --evaluate-folds K measures them)")
+        shown = True
+    rel = card.get("reliability")
+    if isinstance(rel, Mapping) and isinstance(rel.get("r"), Mapping):
+        lines += ["", "reliability that weights matching (" + str(rel.get("source", "?"))
+                  + "): " + ", ".join(f"{a} r {_num(rel['r'].get(a))}" for a in _AXES)]
+    if not shown:
+        lines.append("(no measured figures: --evaluate-folds K or a second --dataset "
+                     "measures them)")
     return lines
 
 
@@ -123,24 +147,31 @@ def _groups(node, path=()):
 
 
 _TITLES = {"image": "photos", "audio": "songs",
-           "matching": "photo to song (a song agrees when its quadrant is the photo's)"}
+           "matching": "photo to song (a song agrees when its quadrant is the photo's)",
+           "cross_set": "left out: predicted by models trained on the other sets only",
+           "in_domain": "in-domain cross-validation within the set",
+           "held_out": "held out"}
+#: Protocols in the order they are printed: the one to judge by first.
+_ORDER = {"cross_set": 0, "held_out": 0, "in_domain": 1}
 
 _MATCH_ROWS = (("precision_at_1", "P@1", "chance", "majority"),
                ("precision_at_5", "P@5", "chance", "majority"),
                ("precision_at_10", "P@10", "chance", "majority"),
                ("balanced_precision_at_1", "balanced P@1", "balanced_chance",
                 "balanced_majority"),
-               ("mrr", "MRR", None, None))
+               ("mrr", "MRR", None, None),
+               ("distinct_at_1_share", "distinct songs at rank 1 (share)", None, None))
 
 
 def evaluation_summary(report: Mapping) -> list[str]:
     """What ``affect evaluate`` prints: one table per group of measures in the report.
 
     Each modality's measures (per protocol and data set, one column per model kind)
-    give per-axis r, R² and sign accuracy and the quadrant accuracy; the matching
-    measures give precision at 1, 5 and 10 and MRR (aligned to the songs' scale, and
-    raw, where the report has both). Every row ends with chance and the majority
-    answer.
+    give per-axis r, R² and sign accuracy and the quadrant accuracy (plain and
+    balanced); the matching measures give precision at 1, 5 and 10, balanced P@1, MRR
+    and the share of distinct songs at rank 1 (as ``affect match`` ranks, and without
+    the reliability weights, where the report has both). Left-out sets come first.
+    Every row ends with chance and the majority answer.
     """
     folds = report.get("folds", 0)
     how = (f"{folds}-fold cross-validation, out-of-fold points" if folds
@@ -152,26 +183,28 @@ def evaluation_summary(report: Mapping) -> list[str]:
             sets = ", ".join(f"{s['spec']} ({s['n_items']} items)" for s in entry["sets"])
             failed = f"; {entry['n_failed']} unreadable" if entry.get("n_failed") else ""
             lines.append(f"{what}: {sets}{failed}")
-    for top in (k for k in report if isinstance(report[k], Mapping)):
-        for path, group in _groups(report[top], (top,)):
-            first = next(iter(group.values()))
-            lines += ["", " / ".join([_TITLES.get(path[0], path[0]), *path[1:]])]
-            if "precision_at_1" in first:
-                cols = {}
-                for kind, rep in group.items():
-                    if isinstance(rep.get("aligned"), Mapping):
-                        cols[f"{kind} aligned"] = rep["aligned"]
-                        cols[f"{kind} raw"] = rep.get("raw", rep)
-                    else:
-                        cols[kind] = rep
-                rows = [[name] + [c.get(key) for c in cols.values()] +
-                        [first.get(ch) if ch else None, first.get(mj) if mj else None]
-                        for key, name, ch, mj in _MATCH_ROWS
-                        if any(key in c for c in cols.values())]
-                lines += format_table(["measure", *cols, "chance", "majority"], rows)
-            else:
-                majority = first.get("quadrant_majority", first.get("quadrant_chance"))
-                lines += format_table(["measure", *group, "chance", "majority"],
-                                      _regression_rows(group, r_key="pearson_r",
-                                                       majority=majority))
+    found = [(path, group) for top in report if isinstance(report[top], Mapping)
+             for path, group in _groups(report[top], (top,))]
+    found.sort(key=lambda pg: _ORDER.get(pg[0][1], 2) if len(pg[0]) > 1 else 2)
+    for path, group in found:
+        first = next(iter(group.values()))
+        lines += ["", " / ".join(_TITLES.get(p, p) for p in path)]
+        if "precision_at_1" in first:
+            cols = {}
+            for kind, rep in group.items():
+                # as `affect match` ranks (axes weighted by reliability), and beside
+                # it without the weights
+                cols[kind] = rep
+                if isinstance(rep.get("aligned"), Mapping):
+                    cols[f"{kind} unweighted"] = rep["aligned"]
+            rows = [[name] + [c.get(key) for c in cols.values()] +
+                    [first.get(ch) if ch else None, first.get(mj) if mj else None]
+                    for key, name, ch, mj in _MATCH_ROWS
+                    if any(key in c for c in cols.values())]
+            lines += format_table(["measure", *cols, "chance", "majority"], rows)
+        else:
+            majority = first.get("quadrant_majority", first.get("quadrant_chance"))
+            lines += format_table(["measure", *group, "chance", "majority"],
+                                  _regression_rows(group, r_key="pearson_r",
+                                                   majority=majority))
     return lines

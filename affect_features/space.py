@@ -773,13 +773,14 @@ def load_label_map(path: str | PathLike) -> dict[tuple[str, str], dict[str, str]
         Missing file, wrong header, unknown taxonomy or label, or one source label mapped
         to two different targets.
     """
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise ParameterError(f"{path}: cannot read label map ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise ParameterError(f"{path}: label map is not UTF-8 text") from None
+    import io
+
+    from .files import LIMITS, read_text
+
+    # a regular file within the label-map limit, checked before reading (a FIFO, a
+    # device or a huge file is refused in one line)
+    text = read_text(path, "label map", LIMITS["label map"], error=ParameterError)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     rows = [(n, r) for n, r in enumerate(rows, start=1)
             if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows or tuple(c.strip().lower() for c in rows[0][1]) != _LABEL_MAP_HEADER:

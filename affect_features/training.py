@@ -266,6 +266,34 @@ def leave_one_set_out_points(data: LabelledFeatures, *, n_seeds: int = 3,
     return res
 
 
+def pooled_reliability(per_set: dict, sets, kind: str) -> list[float]:
+    """Per-axis reliability over the left-out sets of leave-one-dataset-out.
+
+    Each axis's correlation on each left-out set, weighted by the set's size; an axis a
+    left-out set did not rate is not measured there (left out of the mean), and an axis
+    the training sets did not rate was predicted neutral (r = 0 on that set).
+
+    Parameters
+    ----------
+    per_set : dict
+        ``{spec: {kind: regression_metrics}}`` (:func:`leave_one_set_out_points`).
+    sets : sequence of (spec, n_items)
+    kind : str
+    """
+    from .models import AXES
+
+    out = []
+    for axis in AXES:
+        num = den = 0.0
+        for spec, n_items in sets:
+            m = per_set[spec][kind].get(axis)
+            if isinstance(m, dict):
+                num += n_items * m["r"]
+                den += n_items
+        out.append(num / den if den else 0.0)
+    return out
+
+
 def axis_reliability(metrics: dict) -> list[float]:
     """Per-axis reliability of predictions: Pearson r with the ratings (0 where the
     axis was not measured), from :func:`~affect_features.models.regression_metrics`."""
@@ -333,18 +361,7 @@ def train_from_specs(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
     if held_out is not None:
         pred = np.nan_to_num(held_out[kind]["predictions"])
         if lodo is not None:
-            # Each axis's correlation on each left-out set, weighted by the set's
-            # size; an axis a left-out set did not rate is not measured there, and an
-            # axis the training sets did not rate was predicted neutral (r = 0).
-            r = []
-            for a, axis in enumerate(AXES):
-                num = den = 0.0
-                for spec, n_items in data.sets:
-                    m = lodo["per_set"][spec][kind].get(axis)
-                    if m is not None:
-                        num += n_items * m["r"]
-                        den += n_items
-                r.append(num / den if den else 0.0)
+            r = pooled_reliability(lodo["per_set"], data.sets, kind)
             source = "leave-one-dataset-out"
         else:
             r = [float(cv_res[kind]["metrics"].get(a, {}).get("r", 0.0)) for a in AXES]
@@ -396,7 +413,7 @@ _BRIEF = ("precision_at_1", "balanced_precision_at_1", "precision_at_5",
 
 
 def match_photos(photo_points, photo_labels, song_points, song_labels, reliability, *,
-                 k: int = 10) -> dict:
+                 k: int = 10, variants=None) -> dict:
     """Photo-to-song agreement as ``affect match`` computes it, beside two variants.
 
     ``"matched"``: the photos' points aligned to the songs' spread (label-free variance
@@ -405,6 +422,7 @@ def match_photos(photo_points, photo_labels, song_points, song_labels, reliabili
     predictions with ratings on data it never saw,
     :func:`~affect_features.matching.reliability_weights`). ``"aligned"``: aligned
     but unweighted (the matcher of image-1). ``"raw"``: the points as predicted.
+    `variants` (``{name: reliability}``) adds the brief figures of other weightings.
     """
     from .matching import alignment_factors, reliability_weights
 
@@ -420,6 +438,10 @@ def match_photos(photo_points, photo_labels, song_points, song_labels, reliabili
     for name, pts in (("aligned", aligned), ("raw", ipts)):
         rep = evaluate_matching(pts, photo_labels, apts, song_labels, k=k)
         out[name] = {key: rep[key] for key in _BRIEF}
+    for name, rel in (variants or {}).items():
+        w = reliability_weights(rel)
+        rep = evaluate_matching(aligned, photo_labels, apts, song_labels, k=k, weights=w)
+        out[name] = {**{key: rep[key] for key in _BRIEF}, "weights": [float(x) for x in w]}
     out["labels"] = ("russell quadrants (photo: of its ratings or label; song: its label)")
     return out
 
@@ -563,6 +585,13 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
                 photo.setdefault("cross_set", {})[spec] = (
                     data, rows, {kind: np.nan_to_num(lodo[kind]["predictions"][rows])
                                  for kind in kinds}, rel)
+            # The weights a model trained on all these sets gets (its card's
+            # reliability: the size-weighted left-out correlations, as
+            # train_from_specs computes them). Measured on the sets evaluated here, so
+            # reported beside the protocol's figures, not as one of them.
+            pooled = {kind: pooled_reliability(lodo["per_set"], data.sets, kind)
+                      for kind in kinds}
+            entry["cross_set_reliability"] = pooled
         # The plane shows the points of the protocol to judge by: left-out sets' points
         # where there are several sets, else the in-domain out-of-fold points.
         plotted = np.zeros((len(data.X), 3))
@@ -576,9 +605,13 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
         for protocol, by_set in photo.items():
             report["matching"][protocol] = {}
             for spec, (idata, rows, by_kind, rel) in by_set.items():
+                extra = report.get("image", {}).get("cross_set_reliability")
                 report["matching"][protocol][spec] = {
                     kind: match_photos(p, idata.quadrants[rows], spts, sdata.quadrants,
-                                       rel[kind]) for kind, p in by_kind.items()}
+                                       rel[kind],
+                                       variants={"shipped_rule": extra[kind]}
+                                       if protocol == "cross_set" and extra else None)
+                    for kind, p in by_kind.items()}
     if plot:
         plot_plane(plot, pts_for_plot, folds=folds)
     return report

@@ -70,6 +70,11 @@ def image_table(report: dict, protocol: str, kinds) -> list[str]:
         lambda _, x: f"{x['distinct_at_1']} ({x['distinct_at_1_share']:.0%})")
     add("axis weights V/A/D",
         lambda _, x: "/".join(f"{w:.2f}" for w in x["weights"]))
+    add("P@1 / balanced / distinct, weights of the shipped rule (tuned on these sets)",
+        lambda _, x: f"{x['shipped_rule']['precision_at_1']:.3f} / "
+                     f"{x['shipped_rule']['balanced_precision_at_1']:.3f} / "
+                     f"{x['shipped_rule']['distinct_at_1']} "
+                     f"(w {'/'.join(f'{w:.2f}' for w in x['shipped_rule']['weights'])})")
     add("P@1 / balanced unweighted (image-1 matcher)",
         lambda _, x: f"{x['aligned']['precision_at_1']:.3f} / "
                      f"{x['aligned']['balanced_precision_at_1']:.3f}")

@@ -295,6 +295,19 @@ def test_labels_table_and_map():
     assert mapping["fear"] == "scary" and mapping["contentment"] == "tender"
 
 
+def test_labels_gems_taxonomy_and_its_map():
+    rows = [l.split("\t") for l in _run(["labels", "--taxonomy", "gems"])
+            .output.splitlines()[1:]]
+    quads = {r[1]: r[-1] for r in rows}
+    assert len(rows) == 9
+    assert quads["calmness"] == "Q4" and quads["tension"] == "Q2"
+    assert quads["sadness"] == "Q3" and quads["joyful activation"] == "Q1"
+    mapping = dict(l.split("\t") for l in _run(["labels", "--map", "gems:mikels"])
+                   .output.splitlines())
+    # shared concepts (Zentner et al.'s amazement is Mikels' awe) before nearest points
+    assert mapping["amazement"] == "awe" and mapping["sadness"] == "sad"
+
+
 def test_labels_neutral_has_no_quadrant():
     rows = [l.split("\t") for l in _run(["labels", "--taxonomy", "emotion6"])
             .output.splitlines()[1:]]

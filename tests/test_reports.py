@@ -40,7 +40,22 @@ def test_evaluation_summary_held_out_and_flat_layouts():
             "matching": {"model": dict(MATCH, aligned={"precision_at_1": 0.4})}}
     text = "\n".join(evaluation_summary(flat))
     assert "held-out data" in text and "songs: 4q:D (5 items)" in text
-    assert "model aligned" in text and "model raw" in text
+    # as `affect match` ranks, and beside it without the reliability weights
+    assert "model unweighted" in text
+    p1 = next(l for l in text.splitlines() if l.startswith("P@1"))
+    assert p1.split()[1:3] == ["0.350", "0.400"]
+
+
+def test_evaluation_summary_puts_left_out_sets_first():
+    report = {"folds": 10,
+              "image": {"sets": [{"spec": "a:D", "n_items": 10}, {"spec": "b:D", "n_items": 10}],
+                        "in_domain": {"a:D": {"mlp": REG}},
+                        "cross_set": {"a:D": {"mlp": dict(REG, quadrant_balanced_accuracy=0.3,
+                                                          quadrant_balanced_chance=0.25)}}}}
+    text = "\n".join(evaluation_summary(report))
+    assert text.index("left out") < text.index("in-domain")
+    bal = next(l for l in text.splitlines() if l.startswith("quadrant balanced"))
+    assert bal.split()[-3:] == ["0.300", "0.250", "0.250"]
 
 
 def test_training_summary():

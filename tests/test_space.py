@@ -491,3 +491,20 @@ def test_load_label_map_rejects_bad_files(tmp_path, body, match):
 def test_load_label_map_missing_file(tmp_path):
     with pytest.raises(ParameterError, match="cannot read"):
         load_label_map(tmp_path / "nope.csv")
+
+
+def test_label_map_reads_only_regular_files(tmp_path):
+    import os
+
+    from affect_features.space import load_label_map
+
+    fifo = tmp_path / "map.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ParameterError, match="map.csv: label map is a FIFO"):
+        load_label_map(fifo)                  # refused before opening: no hang
+    with pytest.raises(ParameterError, match="label map is a folder"):
+        load_label_map(tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00 not text")
+    with pytest.raises(ParameterError, match="bad.csv: label map is not UTF-8 text"):
+        load_label_map(bad)

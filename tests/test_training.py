@@ -79,3 +79,14 @@ def test_match_photos_weights_follow_reliability():
     assert blind["weights"] == [1.0, 0.0, 0.0]
     assert blind["precision_at_1"] < good["precision_at_1"] - 0.2
     assert blind["aligned"]["precision_at_1"] == good["aligned"]["precision_at_1"]
+
+
+def test_pooled_reliability_weights_sets_by_size_and_skips_unrated_axes():
+    from affect_features.training import pooled_reliability
+
+    per_set = {"a": {"k": {"valence": {"r": 0.5}, "arousal": {"r": -0.2},
+                           "dominance": {"r": 0.0}}},
+               "b": {"k": {"valence": {"r": 0.2}, "arousal": {"r": 0.4}}}}  # b: no D
+    r = pooled_reliability(per_set, [("a", 300), ("b", 100)], "k")
+    assert r == pytest.approx([(300 * 0.5 + 100 * 0.2) / 400,
+                               (300 * -0.2 + 100 * 0.4) / 400, 0.0])
