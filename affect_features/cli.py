@@ -632,8 +632,15 @@ MATCH_CSV_COLUMNS = ("photo", "photo_valence", "photo_arousal", "photo_dominance
                    "the plot extra). One photo.")
 @click.option("--m3u", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the songs found as an M3U playlist (songs with a file).")
+@click.option("--method", type=click.Choice(["vad", "joint"]), default="vad",
+              show_default=True,
+              help="vad: nearest songs in the valence-arousal-dominance space (favoured "
+                   "on photos from other sources); joint: most similar songs in the "
+                   "three-branch joint embedding.")
+@click.option("--joint-model", type=click.Path(), default=None,
+              help="Joint embedding for --method joint (default: the shipped one).")
 def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain, model,
-              weights, no_align, plot, m3u):
+              weights, no_align, plot, m3u, method, joint_model):
     """Songs that feel like each photo: its point, quadrant, mood and nearest songs.
 
     Or, without a photo, the songs of a mood word (--mood calm) or of a point
@@ -734,7 +741,8 @@ def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain,
             continue
         try:
             res = match(photo, lib, k=top_k, model=m, weights=w,
-                        explain_top=8 if explain else 0, align=not no_align)
+                        explain_top=8 if explain else 0, align=not no_align,
+                        method=method, joint_model=joint_model)
         except AffectError as exc:
             failures.append(exc)
             _err(f"error: {exc}")
@@ -773,7 +781,10 @@ def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain,
                 mv, ma, md = p.match_point
                 click.echo(f"  on the songs' scale: valence {mv:+.2f}  arousal {ma:+.2f}  "
                            f"dominance {md:+.2f}")
-            if res.weights is not None:
+            if res.method == "joint":
+                click.echo(f"  songs chosen in the joint embedding (nearest label "
+                           f"{p.joint_label}; distance = 1 - cosine similarity)")
+            elif res.weights is not None:
                 decides = [ax for ax, wt in zip(("valence", "arousal", "dominance"),
                                                 res.weights) if wt > 0]
                 click.echo(f"  songs chosen by {', '.join(decides)} (axes weighted by "

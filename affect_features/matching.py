@@ -18,7 +18,12 @@ from .errors import ParameterError
 __all__ = ["Prediction", "Match", "predict_image", "predict_audio", "match", "explain",
            "open_library", "alignment", "alignment_factors", "matching_space",
            "model_reliability", "reliability_weights", "point_confidence",
-           "describe_confidence"]
+           "describe_confidence", "METHODS", "default_joint_model", "song_embeddings"]
+
+#: Matching routes: ``"vad"`` (nearest songs in the valence-arousal-dominance space, the
+#: default: the cross-set evaluation favours it) and ``"joint"`` (most similar songs in
+#: the three-branch joint embedding, :mod:`affect_features.joint`).
+METHODS = ("vad", "joint")
 
 AXES = ("valence", "arousal", "dominance")
 
@@ -36,6 +41,7 @@ class Prediction:
     confidence: np.ndarray | None = None   # (3,) P(the side of neutral is right) per axis
     uncertainty: np.ndarray | None = None  # (3,) standard error per axis, space units
     uncertain: tuple = ()                  # the axes the model cannot tell for this input
+    joint_label: str | None = None         # nearest label in the joint embedding (joint)
 
     def as_dict(self) -> dict:
         v, a, d = (float(x) for x in self.point)
@@ -59,9 +65,13 @@ class Match:
     explanation: list[dict] | None = None
     weights: np.ndarray | None = None  # per-axis distance weights used
     warning: str | None = None
+    method: str = "vad"
 
     def as_dict(self) -> dict:
         out = self.photo.as_dict()
+        out["method"] = self.method
+        if getattr(self.photo, "joint_label", None):
+            out["joint_label"] = self.photo.joint_label
         if self.weights is not None:
             out["weights"] = {ax: float(w) for ax, w in zip(AXES, self.weights)}
         if self.warning:
@@ -343,8 +353,95 @@ def matching_space(model, song_points, *, align: bool = True):
     return factors, reliability_weights(None if rel is None else rel["r"]), warning
 
 
+def default_joint_model():
+    """The joint embedding shipped with the package (``data/models/joint``)."""
+    from importlib import resources
+
+    from .joint import JointEmbedding
+
+    ref = resources.files("affect_features").joinpath("data", "models", "joint.npz")
+    with resources.as_file(ref) as path:
+        return JointEmbedding.load(path)
+
+
+def song_embeddings(library, joint) -> tuple[list[int], np.ndarray]:
+    """Joint embeddings of a library's songs: ``(track ids, (n, dim) embeddings)``.
+
+    The shipped catalogue has no audio: its songs' embeddings ship beside the joint
+    model (``data/models/joint-catalogue.npz``, by AllMusic id). A library built by
+    ``affect index`` holds each song's descriptors, which the audio branch embeds; songs
+    whose descriptors are of another schema than the model's are left out.
+    """
+    from .errors import ModelError
+
+    if library.path == ":memory:" and library.metadata.get("catalogue"):
+        from importlib import resources
+
+        from .files import LIMITS, read_bytes
+        from .models import _read_npz_members
+
+        ref = resources.files("affect_features").joinpath("data", "models",
+                                                          "joint-catalogue.npz")
+        with resources.as_file(ref) as path:
+            a = _read_npz_members(read_bytes(path, "catalogue embeddings",
+                                             LIMITS["model weights"], error=ModelError),
+                                  str(path))
+        if str(a.get("model_sha256", "")) != str(joint.card.get("npz_sha256")):
+            raise ModelError("the catalogue's joint embeddings were made by another joint "
+                             "model than the one given; match the catalogue with the "
+                             "shipped joint model, or index your music")
+        by_source = {str(sid): i for i, sid in enumerate(a["source_id"])}
+        ids, rows = [], []
+        for track in library.tracks(library.track_ids()):
+            i = by_source.get(str(track.get("source_id")))
+            if i is not None:
+                ids.append(int(track["id"]))
+                rows.append(a["embedding"][i])
+        return ids, np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    schema = joint.card.get("audio", {}).get("schema")
+    ids, X = [], []
+    for track in library.tracks(library.track_ids(), descriptors=True):
+        if track.get("descriptor_schema") == schema and track.get("descriptors") is not None:
+            ids.append(int(track["id"]))
+            X.append(np.asarray(track["descriptors"], dtype=np.float64))
+    if not ids:
+        return [], np.zeros((0, 1))
+    return ids, joint.embed_audio(np.vstack(X))
+
+
+def _match_joint(pred, features, lib, k, joint):
+    """The `k` songs most similar to a photo in the joint embedding."""
+    from .joint import rank_songs
+
+    ids, songs = song_embeddings(lib, joint)
+    if not ids:
+        from .errors import LibraryError
+        raise LibraryError(f"{lib.path}: no song of this library has descriptors of the "
+                           f"joint model's schema ({joint.card.get('audio', {}).get('schema')})"
+                           f"; re-index it with this version")
+    emb = joint.embed_image(features)
+    index, sim = rank_songs(emb.reshape(-1), songs, k=min(k, len(ids)))
+    chosen = [ids[i] for i in np.atleast_1d(index)]
+    found = {t["id"]: t for t in lib.tracks(chosen)}
+    out = []
+    for track_id, s_ in zip(chosen, np.atleast_1d(sim)):
+        t = found.get(track_id)
+        if t is None:
+            continue
+        song = {key: t.get(key) for key in ("id", "path", "title", "artist", "album",
+                                            "source_id", "label", "taxonomy",
+                                            "model_version", "valence", "arousal",
+                                            "dominance")}
+        song["similarity"] = float(s_)
+        song["distance"] = float(1.0 - s_)  # cosine distance, for the common columns
+        out.append(song)
+    pred.joint_label = str(joint.nearest_label(emb.reshape(-1)))
+    return out
+
+
 def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0),
-          explain_top: int = 0, align: bool = True) -> Match:
+          explain_top: int = 0, align: bool = True, method: str = "vad",
+          joint_model=None) -> Match:
     """The `k` songs whose points are nearest to a photo's.
 
     Parameters
@@ -362,6 +459,10 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
         weights (:func:`matching_space`); ``(1, 1, 0)`` ignores dominance.
     explain_top : int
         If > 0, also list that many features that moved the photo's point most.
+    method : {"vad", "joint"}
+        ``"vad"``: nearest songs in the emotion space (the default, favoured by the
+        cross-set evaluation); ``"joint"``: most similar songs in the joint embedding
+        (`joint_model`, default the shipped one; ``distance`` is then ``1 - cosine``).
     align : bool
         Put the photo's point on the scale of the library's songs before measuring
         distances (:func:`alignment`); the point used is ``Match.photo.match_point``.
@@ -373,9 +474,20 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
         (:func:`describe_confidence`); ``Match.weights`` the distance weights used and
         ``Match.warning`` a note when the model has no measured reliability.
     """
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     m = _model(model, "image")
     pred = describe_confidence(predict_image(photo, model=m), m)
     lib = open_library(library)
+    if method == "joint":
+        from .joint import JointEmbedding
+
+        joint = (default_joint_model() if joint_model is None else
+                 joint_model if isinstance(joint_model, JointEmbedding) else
+                 JointEmbedding.load(joint_model))
+        songs = _match_joint(pred, pred.features, lib, k, joint)
+        expl = explain(pred.features, m, top=explain_top) if explain_top else None
+        return Match(photo=pred, songs=songs, explanation=expl, method="joint")
     factors, rel_w, warning = matching_space(m, lib.points()[1], align=align)
     w = np.asarray(weights, dtype=np.float64) * rel_w
     if not np.any(w > 0):
@@ -383,4 +495,5 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     pred.match_point = np.clip(pred.point * factors, -1.0, 1.0)
     songs = lib.nearest(pred.match_point, k=k, weights=tuple(float(x) for x in w))
     expl = explain(pred.features, m, top=explain_top) if explain_top else None
-    return Match(photo=pred, songs=songs, explanation=expl, weights=w, warning=warning)
+    return Match(photo=pred, songs=songs, explanation=expl, weights=w, warning=warning,
+                 method="vad")

@@ -565,36 +565,8 @@ class EmotionModel:
         return np.array([position[n] for n in self._names], dtype=np.intp)
 
     def _matrix(self, X, schema, names) -> tuple[np.ndarray, bool]:
-        if isinstance(X, FeatureVector):
-            idx = self.check_schema(X.schema, X.names)
-            return X.vector[idx][None, :], True
-        if isinstance(X, (list, tuple)) and X and all(isinstance(v, FeatureVector) for v in X):
-            rows = [v.vector[self.check_schema(v.schema, v.names)] for v in X]
-            return np.stack(rows), False
-        if isinstance(X, (list, tuple)) and not X:
-            return np.zeros((0, self.n_features)), False
-        try:
-            arr = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ParameterError("X must be a feature matrix, a FeatureVector or a list "
-                                 "of FeatureVectors") from None
-        single = arr.ndim == 1
-        if single:
-            arr = arr[None, :]
-        if arr.ndim != 2:
-            raise ParameterError(f"X must have shape (n, n_features), got {arr.shape}")
-        if names is not None:
-            if len(names) != arr.shape[1]:
-                raise ParameterError(f"{len(names)} names for {arr.shape[1]} columns")
-            arr = arr[:, self.check_schema(schema, names)]
-        else:
-            self.check_schema(schema)
-            if arr.shape[1] != self.n_features:
-                raise SchemaError(f"the {self.modality} model expects {self.n_features} "
-                                  f"features, got {arr.shape[1]}")
-        if not np.all(np.isfinite(arr)):
-            raise ParameterError("features must be finite (got NaN or inf)")
-        return arr, single
+        return feature_matrix(X, check_schema=self.check_schema, n_features=self.n_features,
+                              what=f"the {self.modality} model", schema=schema, names=names)
 
     def predict(self, X, *, schema: str | None = None,
                 names: Sequence[str] | None = None) -> np.ndarray:
@@ -843,6 +815,58 @@ class EmotionModel:
             raise ModelError(f"the default {modality} model declares modality "
                              f"{model.modality!r}")
         return model
+
+
+def feature_matrix(X, *, check_schema, n_features: int, what: str, schema=None,
+                   names=None) -> tuple[np.ndarray, bool]:
+    """A model's feature columns from an array, a FeatureVector or a list of them.
+
+    Parameters
+    ----------
+    X : ndarray (n, n_cols) or (n_cols,), FeatureVector, or list of FeatureVectors
+    check_schema : callable
+        ``check_schema(schema, names)`` -> positions of the model's features among
+        `names` (all in order when `names` is None); raises SchemaError.
+    n_features : int
+        The model's number of features (a bare array without names must have them all).
+    what : str
+        The model, for messages ("the image model").
+    schema, names : optional
+        Schema and column names of a bare array.
+
+    Returns
+    -------
+    X : ndarray (n, n_features), float64, finite
+    single : bool
+        True when `X` was one vector (one FeatureVector or a 1-d array).
+    """
+    if isinstance(X, FeatureVector):
+        return X.vector[check_schema(X.schema, X.names)][None, :], True
+    if isinstance(X, (list, tuple)) and X and all(isinstance(v, FeatureVector) for v in X):
+        return np.stack([v.vector[check_schema(v.schema, v.names)] for v in X]), False
+    if isinstance(X, (list, tuple)) and not X:
+        return np.zeros((0, n_features)), False
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError("X must be a feature matrix, a FeatureVector or a list "
+                             "of FeatureVectors") from None
+    single = arr.ndim == 1
+    if single:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ParameterError(f"X must have shape (n, n_features), got {arr.shape}")
+    if names is not None:
+        if len(names) != arr.shape[1]:
+            raise ParameterError(f"{len(names)} names for {arr.shape[1]} columns")
+        arr = arr[:, check_schema(schema, names)]
+    else:
+        check_schema(schema, None)
+        if arr.shape[1] != n_features:
+            raise SchemaError(f"{what} expects {n_features} features, got {arr.shape[1]}")
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError("features must be finite (got NaN or inf)")
+    return arr, single
 
 
 # ----------------------------------------------------------------------- training

@@ -44,7 +44,7 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--folds", type=int, default=10,
                     help="outer folds of the cross-validation recorded in the cards")
-    ap.add_argument("--only", choices=["image", "audio"], default=None)
+    ap.add_argument("--only", choices=["image", "audio", "joint"], default=None)
     args = ap.parse_args(argv)
 
     os.makedirs(os.path.join(PKG_DATA, "models"), exist_ok=True)
@@ -54,6 +54,8 @@ def main(argv=None):
         train_audio(args)
     if args.only in (None, "image"):
         train_image(args)
+    if args.only in (None, "joint"):
+        train_joint(args)
 
 
 def _record_sets(model, data):
@@ -120,6 +122,41 @@ def train_image(args):
     _record_sets(model, data)
     model.save(os.path.join(PKG_DATA, "models", "image"))
     print(f"image: shipped {kind}")
+
+
+def train_joint(args):
+    """The three-branch joint embedding on Emotion6 + GAPED photos and the 4Q songs, and
+    the catalogue songs' embeddings (``joint-catalogue.npz``, by AllMusic id, stamped
+    with the model's SHA-256). The songs are embedded by the model that trained on them:
+    embeddings of different fold models live in different spaces, so there is no
+    out-of-fold version as there is for the points."""
+    from affect_features.datasets import load_dataset
+    from affect_features.joint import JointEmbedding
+    from affect_features.models import _npz_bytes
+    from affect_features.output import atomic_write_bytes
+    from affect_features.training import load_training_data
+
+    t0 = time.time()
+    photos = load_training_data("image", [f"emotion6:{os.path.join(args.data, 'emotion6')}",
+                                          f"gaped:{os.path.join(args.data, 'gaped')}"],
+                                n_jobs=args.jobs)
+    songs = load_training_data("audio", [f"4q:{os.path.join(args.data, '4q')}"],
+                               n_jobs=args.jobs)
+    joint = JointEmbedding(random_state=0).fit_labelled(photos, songs)
+    joint.card["training"]["sets"] = {
+        m: [{"spec": s.split(":", 1)[0] + ":" + os.path.basename(s.split(":", 1)[1]),
+             "n_items": n} for s, n in d.sets] for m, d in (("image", photos),
+                                                            ("audio", songs))}
+    path = os.path.join(PKG_DATA, "models", "joint")
+    joint.save(path)
+    ds = load_dataset(f"4q:{os.path.join(args.data, '4q')}")
+    by_path = {p: i for i, p in enumerate(ds.paths)}
+    ids = np.array([ds.extra["song_ids"][by_path[p]] for p in songs.paths])
+    emb = joint.embed_audio(songs.X).astype(np.float32)
+    atomic_write_bytes(os.path.join(PKG_DATA, "models", "joint-catalogue.npz"),
+                       _npz_bytes({"source_id": ids.astype(str), "embedding": emb,
+                                   "model_sha256": np.array(joint.card["npz_sha256"])}))
+    print(f"joint: {len(photos.X)} photos, {len(songs.X)} songs, {time.time() - t0:.0f} s")
 
 
 def read_catalogue(path):

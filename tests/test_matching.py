@@ -131,3 +131,49 @@ def test_matching_space_uses_the_card():
     np.testing.assert_allclose(factors, [1.0, 4.0, 1.0], rtol=0.1)
     np.testing.assert_allclose(w, [1.0, 0.0, 0.75])
     assert warning is None
+
+
+# ------------------------------------------------------------ the joint route
+
+def test_match_joint_with_the_shipped_models_ranks_by_cosine():
+    from affect_features.matching import match
+
+    img = np.zeros((120, 160, 3))
+    img[:60] = [0.2, 0.5, 0.9]          # a blue sky over green
+    img[60:] = [0.2, 0.6, 0.2]
+    m = match(img, k=7, method="joint")
+    assert m.method == "joint" and len(m.songs) == 7
+    sims = [s["similarity"] for s in m.songs]
+    assert sims == sorted(sims, reverse=True)
+    assert all(s["distance"] == pytest.approx(1 - s["similarity"]) for s in m.songs)
+    assert m.photo.joint_label in ("Q1", "Q2", "Q3", "Q4")
+    d = m.as_dict()
+    assert d["method"] == "joint" and d["joint_label"] == m.photo.joint_label
+    # the same photo by the other route: a valence-arousal match
+    assert match(img, k=3).method == "vad"
+    with pytest.raises(ValueError, match="method"):
+        match(img, method="nearest")
+
+
+def test_catalogue_embeddings_refuse_another_joint_model(tmp_path):
+    from affect_features.errors import ModelError
+    from affect_features.joint import JointEmbedding
+    from affect_features.library import default_catalogue
+    from affect_features.matching import default_joint_model, song_embeddings
+
+    shipped = default_joint_model()
+    ids, emb = song_embeddings(default_catalogue(), shipped)
+    assert len(ids) == 724 and emb.shape[0] == 724
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    rng = np.random.default_rng(0)
+    names_i = shipped.card["image"]["feature_names"]
+    names_a = shipped.card["audio"]["feature_names"]
+    other = JointEmbedding(random_state=1, n_epochs=2, n_members=1).fit(
+        rng.normal(size=(40, len(names_i))), ["Q1", "Q2", "Q3", "Q4"] * 10,
+        rng.normal(size=(40, len(names_a))), ["Q1", "Q2", "Q3", "Q4"] * 10,
+        image_names=names_i, audio_names=names_a,
+        image_schema=shipped.card["image"]["schema"],
+        audio_schema=shipped.card["audio"]["schema"])
+    other.save(tmp_path / "other")
+    with pytest.raises(ModelError, match="another joint model"):
+        song_embeddings(default_catalogue(), JointEmbedding.load(tmp_path / "other"))
