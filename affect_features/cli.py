@@ -148,11 +148,12 @@ class _JsonStream:
 
 def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
                    progress, overwrite, label, timeout=None, scheduler=None,
-                   settings=None) -> int:
+                   settings=None, default_settings=None) -> int:
     """Shared body of ``extract-image`` and ``extract-audio``.
 
     `settings` (text values) describe how the rows were computed beyond the schema
-    (the audio analysis window); they go to the writer's metadata with the schema.
+    (the audio analysis window), `default_settings` their defaults: a resume with other
+    settings than the output's is refused (:class:`~affect_features.output.TableWriter`).
     """
     from .batch import BatchSummary, Progress, expand_paths, map_files
     from .output import TableWriter
@@ -166,8 +167,8 @@ def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
         _err(f"error: no {label.strip()} files found in {', '.join(map(str, paths))} "
              f"(looked for {', '.join(sorted(extensions))}); nothing written")
         return EXIT_FAILED_FILES
-    writer = TableWriter(output, names, resume=not overwrite,
-                         meta={"schema": schema, **(settings or {})})
+    writer = TableWriter(output, names, resume=not overwrite, meta={"schema": schema},
+                         settings=settings, default_settings=default_settings)
     todo = [p for p in files if p not in writer.done]
     summary.n_total, summary.n_skipped = len(files), len(files) - len(todo)
     if summary.n_skipped:
@@ -364,7 +365,8 @@ def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, sch
         jobs=jobs, progress=progress, overwrite=overwrite, label="audio ",
         timeout=timeout, scheduler=scheduler,
         settings={"offset": "centred" if offset is None else repr(float(offset)),
-                  "duration": "default" if duration is None else repr(float(duration))}))
+                  "duration": "default" if duration is None else repr(float(duration))},
+        default_settings={"offset": "centred", "duration": "default"}))
 
 
 

@@ -169,6 +169,10 @@ def _fmt(v: float) -> str:
     return repr(float(v))  # shortest repr that round-trips exactly
 
 
+#: Suffix of the sidecar that records how an output's rows were computed.
+SETTINGS_SUFFIX = ".settings.json"
+
+
 class TableWriter:
     """Stream ``(path, vector)`` rows to a CSV, JSONL or NPZ file, atomically.
 
@@ -184,14 +188,24 @@ class TableWriter:
         `names`. If false, an existing output is replaced when the writer closes.
     meta : dict, optional
         Extra scalars stored in an NPZ (e.g. the schema version).
+    settings, default_settings : dict, optional
+        How the rows were computed beyond the columns (the audio analysis window), and
+        its defaults. Settings other than the defaults are recorded in a small sidecar,
+        ``OUT.settings.json`` (``OUT.partial.settings.json`` while the run goes on); an
+        output without one was computed with the defaults. A resumed run with other
+        settings than its output's is refused (its rows would mix two definitions).
     """
 
     def __init__(self, path: str | None, names: Sequence[str], *, resume: bool = True,
-                 meta: dict | None = None):
+                 meta: dict | None = None, settings: dict | None = None,
+                 default_settings: dict | None = None):
         self.path = None if path in (None, "-") else os.fspath(path)
         self.format = format_of(self.path)
         self.names = list(names)
-        self.meta = dict(meta or {})
+        self.settings = {str(k): str(v) for k, v in sorted((settings or {}).items())}
+        self.default_settings = {str(k): str(v)
+                                 for k, v in sorted((default_settings or {}).items())}
+        self.meta = {**dict(meta or {}), **self.settings}
         self.resume = bool(resume)
         self.done: set[str] = set()
         self.n_written = 0
@@ -223,6 +237,7 @@ class TableWriter:
         if resume:
             for src, tolerant in ((self._target, False), (self.partial, True)):
                 if os.path.exists(src) and os.path.getsize(src) > 0:
+                    self._check_settings(src)
                     try:
                         names_, paths_, X_ = read_table(src, tolerant=tolerant,
                                                          fmt=self.format)
@@ -241,6 +256,7 @@ class TableWriter:
                     old_X = X_[keep] if old_X is None else np.vstack([old_X, X_[keep]])
                     if src == self.partial:
                         self._n_recovered = len(keep)
+        self._write_settings(self.partial)
         tmp = self.partial + ".tmp"
         self._fh = None
         try:
@@ -270,6 +286,40 @@ class TableWriter:
                     pass
                 _unlink_quietly(tmp)
             raise AffectError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+
+    def _check_settings(self, src: str) -> None:
+        """Refuse to resume `src` if it was computed with other settings (its sidecar,
+        or the defaults when it has none)."""
+        from .files import read_text
+
+        sidecar = src + SETTINGS_SUFFIX
+        old = self.default_settings
+        if os.path.isfile(sidecar):
+            try:
+                old = json.loads(read_text(sidecar, "settings", 1 << 20,
+                                           error=AffectError))
+            except (AffectError, ValueError):
+                return  # unreadable: the columns check still guards the rows
+        new = self.settings
+        if not isinstance(old, dict) or not new or old == new:
+            return
+        diff = ", ".join(f"{k} {old.get(k, '-')} (now {new.get(k, '-')})"
+                         for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k))
+        raise AffectError(f"{self.path}: its rows were computed with other settings: "
+                          f"{diff}; use the same options to resume, another output, or "
+                          f"--overwrite")
+
+    def _write_settings(self, base: str) -> None:
+        sidecar = base + SETTINGS_SUFFIX
+        if not self.settings or self.settings == self.default_settings:
+            if os.path.isfile(sidecar) and not os.path.islink(sidecar):
+                _unlink_quietly(sidecar)  # this run's rows are of the defaults
+            return
+        try:
+            atomic_write_bytes(sidecar,
+                               (json.dumps(self.settings, indent=1) + "\n").encode())
+        except AffectError:
+            pass  # a sidecar that cannot be written costs only the resume check
 
     def _start_text(self) -> None:
         if self.format == "csv":
@@ -365,6 +415,11 @@ class TableWriter:
             self._finish_partial()
             if complete or self.resume or not os.path.lexists(self._target):
                 os.replace(self.partial, self._target)
+                sidecar = self.partial + SETTINGS_SUFFIX
+                if os.path.isfile(sidecar):
+                    os.replace(sidecar, self._target + SETTINGS_SUFFIX)
+                elif os.path.isfile(self._target + SETTINGS_SUFFIX):
+                    _unlink_quietly(self._target + SETTINGS_SUFFIX)  # defaults now
             else:
                 self.kept_partial = True
         except OSError as exc:

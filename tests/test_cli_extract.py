@@ -86,3 +86,38 @@ def test_unknown_group_is_a_usage_error(photos):
                            str(photos), "--groups", "colour"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "unknown feature group" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_audio_resume_refuses_another_analysis_window(tmp_path):
+    sf = pytest.importorskip("soundfile")
+    d = tmp_path / "songs"
+    d.mkdir()
+    sr = 22050
+    t = np.arange(4 * sr) / sr
+    for i, f in enumerate((220.0, 440.0)):
+        sf.write(d / f"{i}.wav", 0.3 * np.sin(2 * np.pi * f * t), sr)
+    out = tmp_path / "a.csv"
+    res = _run(["extract-audio", str(d / "0.wav"), "-o", str(out), "--jobs", "1",
+                "--duration", "2", "--groups", "dynamics"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "a.csv.settings.json").read_text()) == {
+        "duration": "2.0", "offset": "centred"}
+    before = out.read_bytes()
+    # resuming with the default window would mix two definitions in one table
+    res = CliRunner().invoke(cli, ["extract-audio", str(d), "-o", str(out), "--jobs", "1",
+                                   "--groups", "dynamics"])
+    assert res.exit_code == 2
+    assert "other settings: duration 2.0 (now default)" in res.output
+    assert out.read_bytes() == before                       # nothing touched
+    # the same window resumes: the first file is kept, the second added
+    res = _run(["extract-audio", str(d), "-o", str(out), "--jobs", "1",
+                "--duration", "2", "--groups", "dynamics"])
+    assert res.exit_code == 0, res.output
+    _, paths, _ = read_table(str(out))
+    assert [os.path.basename(p) for p in paths] == ["0.wav", "1.wav"]
+    # --overwrite with the defaults: a table of the defaults, and no sidecar
+    res = _run(["extract-audio", str(d), "-o", str(out), "--jobs", "1", "--overwrite",
+                "--groups", "dynamics"])
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "a.csv.settings.json").exists()
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "songs"]
