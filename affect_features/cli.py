@@ -1252,7 +1252,10 @@ def evaluate_cmd(image_specs, music_specs, folds, image_model, audio_model, outp
     if not kind_list or any(k not in ("mlp", "ridge") for k in kind_list):
         raise _usage(f"expected kinds among mlp, ridge, got {kinds!r}", "--kinds")
     _check_specs(image_specs, "--images", "image")
-    _check_specs(music_specs, "--music", "audio")
+    from .training import labels_only_spec
+    # held out (--cv 0), the songs' labels are enough: evaluate_sets drops the norms
+    _check_specs([labels_only_spec(sp) if not folds else sp for sp in music_specs],
+                 "--music", "audio")
     report = evaluate_sets(image_specs, music_specs, folds=folds, image_model=image_model,
                            audio_model=audio_model, cache_dir=cache, n_jobs=jobs,
                            plot=plot, progress=sys.stderr.isatty(), kinds=kind_list,

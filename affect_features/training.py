@@ -481,6 +481,26 @@ def _reliability_of(report: dict) -> list[float]:
             for a in ("valence", "arousal", "dominance")]
 
 
+def labels_only_spec(spec: str) -> str:
+    """A music spec for held-out evaluation, where only the songs' labels matter.
+
+    The 4Q loader reads the Warriner norms for the songs' continuous targets; matching
+    and quadrant accuracy need only the labels. Without an explicit ``lexicon=`` and
+    without the default norms file, the spec gets ``lexicon=none`` (each song's target
+    is its quadrant's point; its regression figures then measure agreement with the
+    quadrant points, said in the report). Other specs are returned unchanged.
+    """
+    from .datasets import parse_spec
+
+    kind, path, options = parse_spec(spec)
+    if kind != "4q" or "lexicon" in options:
+        return spec
+    norms = os.path.join(os.path.dirname(path), "lexicon", "Ratings_Warriner_et_al.csv")
+    if os.path.exists(norms):
+        return spec
+    return spec + ("&" if "?" in spec else "?") + "lexicon=none"
+
+
 def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_model=None,
                   audio_model=None, cache_dir=None, n_jobs: int = 0, plot=None,
                   progress: bool = False, random_state: int = 0,
@@ -514,6 +534,13 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
     from .models import EmotionModel
 
     report: dict = {"folds": folds, "targets": targets}
+    if not folds:
+        given = list(music_specs)
+        music_specs = [labels_only_spec(sp) for sp in given]
+        if music_specs != given:
+            report["note"] = ("no Warriner norms next to the 4Q set: the songs' targets "
+                              "are their quadrants' points (lexicon=none); matching and "
+                              "quadrant accuracy use the labels as always")
     photo: dict = {}  # protocol -> spec -> (rows, {kind: points}, reliability per kind)
     songs = None
     pts_for_plot: dict = {}

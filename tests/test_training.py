@@ -90,3 +90,16 @@ def test_pooled_reliability_weights_sets_by_size_and_skips_unrated_axes():
     r = pooled_reliability(per_set, [("a", 300), ("b", 100)], "k")
     assert r == pytest.approx([(300 * 0.5 + 100 * 0.2) / 400,
                                (300 * -0.2 + 100 * 0.4) / 400, 0.0])
+
+
+def test_labels_only_spec_drops_missing_norms_only(tmp_path):
+    from affect_features.training import labels_only_spec
+
+    root = tmp_path / "4q"
+    root.mkdir()
+    assert labels_only_spec(f"4q:{root}") == f"4q:{root}?lexicon=none"
+    assert labels_only_spec(f"4q:{root}?lexicon=/x.csv") == f"4q:{root}?lexicon=/x.csv"
+    assert labels_only_spec(f"emotion6:{root}") == f"emotion6:{root}"
+    (tmp_path / "lexicon").mkdir()
+    (tmp_path / "lexicon" / "Ratings_Warriner_et_al.csv").write_text("Word\n")
+    assert labels_only_spec(f"4q:{root}") == f"4q:{root}"      # norms there: kept
