@@ -442,7 +442,20 @@ def _predict_worker(path: str, image_model=None, audio_model=None):
     if kind == "image":
         return predict_image(path, model=image_model).as_dict()
     if kind == "audio":
-        return predict_audio(path, model=audio_model).as_dict()
+        pred = predict_audio(path, model=audio_model)
+        out = pred.as_dict()
+        if audio_model is not None and audio_model.has_quadrant_head:
+            # The head's probabilities beside the point; the quadrant from whichever
+            # of the two the model's card chose (EmotionModel.quadrant_source).
+            from .models import QUADRANTS
+            proba = audio_model.predict_quadrant_proba(pred.features)
+            out["quadrant_probabilities"] = {q: float(p) for q, p in zip(QUADRANTS, proba)}
+            out.update({f"quadrant_probability.{q}": float(p)
+                        for q, p in zip(QUADRANTS, proba)})
+            out["quadrant_source"] = audio_model.quadrant_source
+            if audio_model.quadrant_source == "head":
+                out["quadrant"] = QUADRANTS[int(np.argmax(proba))]
+        return out
     raise AffectError(f"unknown file type {os.path.splitext(path)[1] or '(none)'}; "
                       f"expected an image or audio extension")
 
@@ -486,6 +499,13 @@ def _format_for(fmt: str | None, output: str | None, default: str) -> str:
 
 #: Columns of `affect predict` (see the README's output reference).
 PREDICT_COLUMNS = ("path", "valence", "arousal", "dominance", "quadrant", "mood")
+#: Added when the audio model has a quadrant head: JSON nests the probabilities
+#: (``quadrant_probabilities``), CSV has one column per quadrant.
+PREDICT_QUADRANT_COLUMNS = {
+    "json": ("quadrant_source", "quadrant_probabilities"),
+    "csv": ("quadrant_source", "quadrant_probability.Q1", "quadrant_probability.Q2",
+            "quadrant_probability.Q3", "quadrant_probability.Q4"),
+}
 
 
 @cli.command("predict", short_help="The emotion-space point of images or songs.")
@@ -506,7 +526,9 @@ PREDICT_COLUMNS = ("path", "valence", "arousal", "dominance", "quadrant", "mood"
               help="Progress bar on stderr (default: when stderr is a terminal).")
 def predict(paths, output, fmt, image_model, audio_model, jobs, progress):
     """The emotion-space point of each image or audio file (by its type): path,
-    valence, arousal, dominance, quadrant and nearest mood word."""
+    valence, arousal, dominance, quadrant and nearest mood word; with an audio model
+    that has a quadrant head, also its quadrant probabilities and which of the two
+    gives the quadrant."""
     import io
 
     from .audio.decode import AUDIO_EXTENSIONS
@@ -528,7 +550,10 @@ def predict(paths, output, fmt, image_model, audio_model, jobs, progress):
         if any(_modality_of(p) == kind for p in files):
             models[kind] = EmotionModel.load(given) if given else EmotionModel.default(kind)
     buffer = io.StringIO() if output else None
-    writer = _RecordWriter(fmt, PREDICT_COLUMNS, out=buffer)
+    columns = PREDICT_COLUMNS
+    if models.get("audio") is not None and models["audio"].has_quadrant_head:
+        columns += PREDICT_QUADRANT_COLUMNS["csv" if fmt == "csv" else "json"]
+    writer = _RecordWriter(fmt, columns, out=buffer)
     worker = partial(_predict_worker, image_model=models.get("image"),
                      audio_model=models.get("audio"))
     bar = Progress(len(files), label="predict ", enabled=progress)

@@ -34,6 +34,14 @@ rows. :func:`cross_validate_model` estimates how well that whole procedure gener
 outer folds, with the hyper-parameter search nested inside each training fold, against
 a ridge baseline.
 
+Quadrant head. A model may also hold a quadrant classifier beside the regressors: a
+multinomial logistic regression over the same standardised features, temperature-
+calibrated (:func:`fit_quadrant_head`), read by :meth:`EmotionModel.predict_quadrant_proba`
+(Q1..Q4, in numpy). :func:`attach_quadrant_head` judges it against the sign pattern of
+the regressed valence and arousal on the regression's own cross-validation folds and
+records the better (``card["quadrant_source"]``, ``card["quadrant_choice"]``), which
+:meth:`EmotionModel.predict_quadrant` follows. Models without it load as before.
+
 References
 ----------
 .. [1] Pedregosa, F. et al. (2011). Scikit-learn: Machine learning in Python. JMLR 12,
@@ -73,6 +81,10 @@ __all__ = [
     "cross_validate_model",
     "regression_metrics",
     "names_hash",
+    "QUADRANTS",
+    "fit_quadrant_head",
+    "choose_quadrant_source",
+    "attach_quadrant_head",
 ]
 
 #: The output axes, in the order of a point's components (as ``space.AXES``).
@@ -107,6 +119,10 @@ DEFAULT_RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-2
 
 _ACTIVATIONS = ("identity", "relu", "tanh", "logistic")
 _MIN_ROWS = 20
+#: Classes of the optional quadrant head, in the order of its probabilities.
+QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
+#: Inverse L2 penalties searched for the quadrant head's logistic regression.
+DEFAULT_QUADRANT_CS: tuple[float, ...] = tuple(float(c) for c in np.logspace(-3, 1, 9))
 
 
 # ------------------------------------------------------------------------ helpers
@@ -287,6 +303,9 @@ _CARD_RULES: dict[str, tuple[Callable, str]] = {
     "hyperparameters": (lambda v: v is None or isinstance(v, dict), "an object"),
     "versions": (lambda v: v is None or isinstance(v, dict), "an object"),
     "n_known": (lambda v: v is None or _is_axis_map(v, 0), "{axis: count}"),
+    "has_quadrant_head": (lambda v: isinstance(v, bool), "true or false"),
+    "quadrant_source": (lambda v: v in ("head", "regression"), "'head' or 'regression'"),
+    "quadrant_head": (lambda v: v is None or isinstance(v, dict), "an object"),
 }
 #: Fields every card written by :meth:`EmotionModel.save` has.
 _CARD_REQUIRED = ("npz_sha256", "feature_names", "feature_names_sha256", "schema")
@@ -401,6 +420,47 @@ class _Head:
         return np.mean(np.stack(outs), axis=0)
 
 
+class _QuadrantHead:
+    """Multinomial logistic regression over the standardised features, with a
+    temperature: ``p = softmax((z @ coef.T + intercept) / temperature)``.
+
+    The temperature (Guo et al. 2017, "On calibration of modern neural networks",
+    ICML, sec. 4.2) rescales the logits without moving their argmax; it is fitted on
+    out-of-fold logits by :func:`fit_quadrant_head`.
+    """
+
+    __slots__ = ("coef", "intercept", "temperature")
+
+    def __init__(self, coef, intercept, temperature=1.0):
+        self.coef = np.array(coef, dtype=np.float64)
+        self.intercept = np.array(intercept, dtype=np.float64)
+        self.temperature = np.array(temperature, dtype=np.float64)
+        for a in (self.coef, self.intercept, self.temperature):
+            a.setflags(write=False)
+
+    def check(self, n_features: int) -> None:
+        k = len(QUADRANTS)
+        if self.coef.shape != (k, n_features) or self.intercept.shape != (k,) \
+                or self.temperature.shape != ():
+            raise ModelError(f"quadrant head: shapes {self.coef.shape}/"
+                             f"{self.intercept.shape}/{self.temperature.shape}, expected "
+                             f"({k}, {n_features})/({k},)/()")
+        if not (np.all(np.isfinite(self.coef)) and np.all(np.isfinite(self.intercept))
+                and np.isfinite(self.temperature) and self.temperature > 0):
+            raise ModelError("quadrant head: non-finite weights or temperature <= 0")
+
+    def proba(self, z: np.ndarray) -> np.ndarray:
+        """Class probabilities of standardised rows `z`, shape (n, 4), Q1..Q4."""
+        logits = (z @ self.coef.T + self.intercept) / self.temperature
+        return _softmax(logits)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so that no exponent overflows."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 class EmotionModel:
     """Features of one schema to points ``(valence, arousal, dominance)`` in [-1, 1].
 
@@ -423,11 +483,15 @@ class EmotionModel:
         The model card: description, provenance and metrics (JSON-able). Free-form
         entries may be added before :meth:`save`; the structural ones (names, schema,
         heads, hash) are rewritten from the weights on saving.
+    has_quadrant_head : bool
+        Whether the model also holds a quadrant classifier
+        (:meth:`predict_quadrant_proba`); ``card["quadrant_source"]`` says whether
+        :meth:`predict_quadrant` answers from it or from the regressed point.
     """
 
     def __init__(self, *, names: Sequence[str], schema: str, modality: str,
                  mean, scale, heads: Sequence[_Head], kind: str = "mlp",
-                 card: Mapping | None = None):
+                 card: Mapping | None = None, quadrant_head: _QuadrantHead | None = None):
         self._names = tuple(str(n) for n in names)
         self.schema = str(schema)
         self.modality = str(modality)
@@ -437,6 +501,7 @@ class EmotionModel:
         self._mean = np.array(mean, dtype=np.float64).ravel()
         self._scale = np.array(scale, dtype=np.float64).ravel()
         self._heads = list(heads)
+        self._quadrant_head = quadrant_head
         self._check()
         self._mean.setflags(write=False)
         self._scale.setflags(write=False)
@@ -479,6 +544,8 @@ class EmotionModel:
                 if width != len(head.axes):
                     raise ModelError(f"head {h} member {m}: {width} outputs for "
                                      f"{len(head.axes)} axes")
+        if self._quadrant_head is not None:
+            self._quadrant_head.check(f)
 
     # ................................................................. properties
     @property
@@ -486,6 +553,11 @@ class EmotionModel:
         """Training mean of each feature (the scaler's centre; read-only), in
         :attr:`names` order: the model's "average input"."""
         return self._mean
+
+    @property
+    def feature_scales(self) -> np.ndarray:
+        """The scaler's scale of each feature (read-only), in :attr:`names` order."""
+        return self._scale
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -501,6 +573,18 @@ class EmotionModel:
         for head in self._heads:
             out[list(head.axes)] = True
         return out
+
+    @property
+    def has_quadrant_head(self) -> bool:
+        return self._quadrant_head is not None
+
+    @property
+    def quadrant_source(self) -> str:
+        """``"head"`` when the card chose the quadrant head, else ``"regression"`` (the
+        sign pattern of the predicted valence and arousal)."""
+        if self._quadrant_head is not None and self.card.get("quadrant_source") == "head":
+            return "head"
+        return "regression"
 
     @property
     def n_members(self) -> int:
@@ -601,6 +685,62 @@ class EmotionModel:
         np.clip(out, -1.0, 1.0, out=out)
         return out[0] if single else out
 
+    def predict_quadrant_proba(self, X, *, schema: str | None = None,
+                               names: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities of the Russell quadrants Q1..Q4 from the quadrant head.
+
+        Parameters
+        ----------
+        X, schema, names : as :meth:`predict`.
+
+        Returns
+        -------
+        proba : ndarray, shape (n, 4), or (4,) for one vector
+            Columns in the order of :data:`QUADRANTS`; each row sums to 1.
+
+        Raises
+        ------
+        ModelError
+            The model has no quadrant head.
+        """
+        if self._quadrant_head is None:
+            name = getattr(self, "source", None) or f"the {self.modality} model"
+            raise ModelError(f"{name}: has no quadrant head (retrain it to add one)")
+        arr, single = self._matrix(X, schema, names)
+        with np.errstate(over="ignore", invalid="ignore"):
+            proba = self._quadrant_head.proba((arr - self._mean) / self._scale)
+        if not np.all(np.isfinite(proba)):
+            name = getattr(self, "source", None) or f"the {self.modality} model"
+            raise ModelError(f"{name}: the quadrant probabilities overflowed")
+        return proba[0] if single else proba
+
+    def predict_quadrant(self, X, *, schema: str | None = None,
+                         names: Sequence[str] | None = None):
+        """Quadrant labels from the source the card chose (:attr:`quadrant_source`):
+        the head's most probable class, or the sign pattern of the predicted point
+        (:func:`affect_features.space.quadrant`). A str for one vector, else (n,)."""
+        if self.quadrant_source == "head":
+            proba = np.atleast_2d(self.predict_quadrant_proba(X, schema=schema, names=names))
+            labels = np.array(QUADRANTS)[np.argmax(proba, axis=1)]
+        else:
+            from .space import quadrant
+            labels = np.atleast_1d(quadrant(np.atleast_2d(
+                self.predict(X, schema=schema, names=names))[:, :2]))
+        _, single = self._matrix(X, schema, names)
+        return str(labels[0]) if single else labels
+
+    def with_quadrant_head(self, coef, intercept, temperature=1.0, *,
+                           card: Mapping | None = None) -> "EmotionModel":
+        """The same model with a quadrant head (e.g. from :func:`fit_quadrant_head`)
+        on its standardised features; `card` entries (``quadrant_source``,
+        ``quadrant_head``) are merged into a copy of the card."""
+        new_card = dict(self.card)
+        new_card.update(card or {})
+        return type(self)(names=self._names, schema=self.schema, modality=self.modality,
+                          mean=self._mean, scale=self._scale, heads=self._heads,
+                          kind=self.kind, card=new_card,
+                          quadrant_head=_QuadrantHead(coef, intercept, temperature))
+
     # ............................................................ construction
     @classmethod
     def from_estimators(cls, *, names, schema, modality, mean, scale, heads,
@@ -658,6 +798,12 @@ class EmotionModel:
                 for i, (w, b) in enumerate(zip(ws, bs)):
                     arrays[f"{p}.member{m}.W{i}"] = w
                     arrays[f"{p}.member{m}.b{i}"] = b
+        q = self._quadrant_head
+        if q is not None:
+            arrays["quadrant.classes"] = np.array(QUADRANTS)
+            arrays["quadrant.coef"] = q.coef
+            arrays["quadrant.intercept"] = q.intercept
+            arrays["quadrant.temperature"] = q.temperature
         return arrays
 
     def save(self, path) -> tuple[str, str]:
@@ -694,6 +840,7 @@ class EmotionModel:
             "axes": list(AXES),
             "learned": [bool(x) for x in self.learned],
             "n_members": self.n_members,
+            "has_quadrant_head": self.has_quadrant_head,
             "npz": os.path.basename(npz_path),
             "npz_sha256": hashlib.sha256(data).hexdigest(),
         })
@@ -756,7 +903,11 @@ class EmotionModel:
                              f"{os.path.basename(npz_path)}")
         weights_say = {"modality": model.modality, "kind": model.kind,
                        "n_features": model.n_features, "n_members": model.n_members,
-                       "learned": [bool(x) for x in model.learned]}
+                       "learned": [bool(x) for x in model.learned],
+                       "has_quadrant_head": model.has_quadrant_head}
+        if card.get("quadrant_source") == "head" and not model.has_quadrant_head:
+            raise ModelError(f"{card_path}: quadrant_source 'head' but "
+                             f"{os.path.basename(npz_path)} holds no quadrant head")
         for key, value in weights_say.items():
             if key in card and card[key] != value:
                 raise ModelError(f"{card_path}: {key} {_shown(card[key])} disagrees "
@@ -780,9 +931,19 @@ class EmotionModel:
                                 [a[f"{p}.member{m}.b{i}"] for i in range(n_layers)]))
             heads.append(_Head(a[f"{p}.axes"].tolist(), str(a[f"{p}.activation"]),
                                str(a[f"{p}.out_activation"]), members))
+        quadrant_head = None
+        if any(k.startswith("quadrant.") for k in a):
+            # Absent in models written before the head existed: they load without it.
+            if a["quadrant.classes"].shape != (len(QUADRANTS),) \
+                    or tuple(str(c) for c in a["quadrant.classes"]) != QUADRANTS:
+                raise ModelError(f"quadrant head: classes {a['quadrant.classes'].tolist()}, "
+                                 f"expected {list(QUADRANTS)}")
+            quadrant_head = _QuadrantHead(a["quadrant.coef"], a["quadrant.intercept"],
+                                          a["quadrant.temperature"])
         model = cls(names=[str(n) for n in a["feature_names"]], schema=str(a["schema"]),
                     modality=str(a["modality"]), mean=a["scaler_mean"],
-                    scale=a["scaler_scale"], heads=heads, kind=str(a["kind"]), card=card)
+                    scale=a["scaler_scale"], heads=heads, kind=str(a["kind"]), card=card,
+                    quadrant_head=quadrant_head)
         if not np.array_equal(np.asarray(a["learned"], dtype=bool), model.learned):
             raise ModelError("the 'learned' mask disagrees with the heads")
         return model
@@ -1365,3 +1526,238 @@ def cross_validate_model(X, Y, *, mask=None, names: Sequence[str] | None = None,
         summary[kind] = _jsonable(metrics)
     out["summary"] = summary
     return out
+
+
+# ------------------------------------------------------------------ quadrant head
+
+def _quadrant_codes(quadrants, n_rows: int) -> np.ndarray:
+    """Indices into :data:`QUADRANTS` of the labels, refusing anything else."""
+    from .space import canonical_label
+
+    if len(quadrants) != n_rows:
+        raise ParameterError(f"quadrants has {len(quadrants)} entries for {n_rows} rows")
+    try:
+        labels = [canonical_label(q, "russell") for q in quadrants]
+    except Exception as exc:  # noqa: BLE001 - a label that is no quadrant
+        raise ParameterError(f"quadrants must be Q1..Q4: {exc}") from None
+    codes = np.array([QUADRANTS.index(q) if q in QUADRANTS else -1 for q in labels])
+    if np.any(codes < 0) or len(np.unique(codes)) != len(QUADRANTS):
+        raise ParameterError("quadrants must be Q1..Q4, each present at least once")
+    return codes
+
+
+def _fit_temperature(logits: np.ndarray, codes: np.ndarray) -> float:
+    """The temperature T > 0 minimising the mean negative log-likelihood of
+    ``softmax(logits / T)`` (Guo et al. 2017, sec. 4.2), searched on log T."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t):
+        p = _softmax(logits / math.exp(log_t))
+        return -float(np.mean(np.log(np.maximum(p[np.arange(len(codes)), codes], 1e-300))))
+
+    res = minimize_scalar(nll, bounds=(math.log(0.05), math.log(20.0)), method="bounded")
+    return float(math.exp(res.x))
+
+
+def _log_loss(proba: np.ndarray, codes: np.ndarray) -> float:
+    return -float(np.mean(np.log(np.maximum(proba[np.arange(len(codes)), codes], 1e-300))))
+
+
+def _logistic_cv(Z, codes, groups, inner_cv: int, Cs):
+    """``LogisticRegressionCV`` (multinomial, L2) with C chosen by log-loss over
+    `inner_cv` folds that keep each group together (plain K-fold without groups)."""
+    from sklearn.linear_model import LogisticRegressionCV
+
+    splits = _splits(len(codes), inner_cv, groups, 0)
+    est = LogisticRegressionCV(Cs=list(Cs), cv=splits, scoring="neg_log_loss",
+                               max_iter=5000, tol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on the smallest penalties
+        est.fit(Z, codes)
+    return est
+
+
+def fit_quadrant_head(X, quadrants, groups=None, *, mean, scale, cv: int = 10,
+                      inner_cv: int = 5, Cs: Sequence[float] | None = None,
+                      folds=None) -> dict:
+    """Fit the quadrant head: calibrated multinomial logistic regression over the
+    standardised features, with its cross-validated figures.
+
+    The head is ``p = softmax((z @ coef.T + intercept) / T)`` with
+    ``z = (x - mean) / scale`` the model's own standardisation. Its inverse L2 penalty
+    C is chosen by log-loss over `inner_cv` group-kept folds (``LogisticRegressionCV``
+    [1]_); the temperature T (Guo et al. 2017 [2]_, sec. 4.2) minimises the negative
+    log-likelihood of the *out-of-fold* logits of an outer cross-validation (each outer
+    training fold chooses its own C), so the calibration is fitted on predictions the
+    model did not train on.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, n_features)
+    quadrants : sequence of str, shape (n,)
+        True quadrants Q1..Q4 (all four present).
+    groups : array_like, shape (n,), optional
+        Group of each row (an artist): kept within one fold, outer and inner.
+    mean, scale : ndarray, shape (n_features,)
+        The model's standardisation (:attr:`EmotionModel.feature_means` and the scale).
+        Fixed over the folds: it uses no label.
+    cv : int, default 10
+        Outer folds (``GroupKFold`` with `groups`), unless `folds` gives them.
+    inner_cv : int, default 5
+        Folds of the choice of C.
+    Cs : sequence of float, optional
+        Inverse penalties searched (default :data:`DEFAULT_QUADRANT_CS`).
+    folds : sequence of (train, test) index arrays, optional
+        Explicit outer splits, e.g. those of the regression's cross-validation, so that
+        both are judged on the same folds.
+
+    Returns
+    -------
+    fitted : dict
+        ``coef`` (4, n_features), ``intercept`` (4,), ``temperature`` (float): the
+        head fitted on all rows; ``oof_proba`` (n, 4) calibrated out-of-fold
+        probabilities (the temperature is fitted on the same rows, so their log-loss is
+        optimistic by one parameter); ``card``: JSON-able C, temperature, out-of-fold
+        accuracy, balanced accuracy and log-loss before and after calibration.
+
+    References
+    ----------
+    .. [1] Pedregosa et al. (2011), scikit-learn, ``LogisticRegressionCV``.
+    .. [2] Guo, C., Pleiss, G., Sun, Y., & Weinberger, K. Q. (2017). On calibration of
+       modern neural networks. ICML 2017.
+    """
+    from .evaluation import balanced_accuracy
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or not np.all(np.isfinite(X)):
+        raise ParameterError("X must be a finite 2-D array")
+    n = X.shape[0]
+    codes = _quadrant_codes(quadrants, n)
+    mean = np.asarray(mean, dtype=np.float64)
+    scale = np.asarray(scale, dtype=np.float64)
+    if mean.shape != (X.shape[1],) or scale.shape != (X.shape[1],) or np.any(scale <= 0):
+        raise ParameterError(f"mean and scale must have {X.shape[1]} entries, scale > 0")
+    if groups is not None:
+        groups = np.asarray(groups)
+        if len(groups) != n:
+            raise ParameterError(f"groups has {len(groups)} entries for {n} rows")
+    Cs = tuple(DEFAULT_QUADRANT_CS if Cs is None else Cs)
+    Z = (X - mean) / scale
+    if folds is None:
+        folds = _splits(n, int(cv), groups, 0)
+    logits = np.full((n, len(QUADRANTS)), np.nan)
+    chosen = []
+    for train, test in folds:
+        est = _logistic_cv(Z[train], codes[train],
+                           None if groups is None else groups[train], inner_cv, Cs)
+        logits[test] = est.decision_function(Z[test])
+        chosen.append(float(est.C_[0]))
+    tested = np.all(np.isfinite(logits), axis=1)
+    temperature = _fit_temperature(logits[tested], codes[tested])
+    oof = np.full_like(logits, np.nan)
+    oof[tested] = _softmax(logits[tested] / temperature)
+    final = _logistic_cv(Z, codes, groups, inner_cv, Cs)
+    truth = np.array(QUADRANTS)[codes[tested]]
+    pred = np.array(QUADRANTS)[np.argmax(oof[tested], axis=1)]
+    card = {
+        "model": "multinomial logistic regression on the standardised features, "
+                 "temperature-scaled",
+        "C": float(final.C_[0]), "C_per_fold": chosen, "Cs": list(Cs),
+        "temperature": temperature, "cv": len(folds), "inner_cv": int(inner_cv),
+        "grouped": groups is not None, "n": int(tested.sum()),
+        "accuracy": float(np.mean(truth == pred)),
+        "balanced_accuracy": float(balanced_accuracy(truth, pred)),
+        "log_loss_uncalibrated": _log_loss(_softmax(logits[tested]), codes[tested]),
+        "log_loss": _log_loss(oof[tested], codes[tested]),
+    }
+    return {"coef": np.asarray(final.coef_, dtype=np.float64),
+            "intercept": np.asarray(final.intercept_, dtype=np.float64),
+            "temperature": temperature, "oof_proba": oof, "card": card}
+
+
+def choose_quadrant_source(quadrants, regression_points, head_proba) -> dict:
+    """Which quadrant a model reports: the regression's sign pattern or the head's
+    argmax, by out-of-fold accuracy on the same rows (ties go to the regression,
+    which needs no second model); both figures, with balanced accuracy, for the card.
+
+    Parameters
+    ----------
+    quadrants : sequence of str, shape (n,)
+        True quadrants.
+    regression_points : ndarray, shape (n, 2) or (n, 3)
+        Out-of-fold regressed points (NaN rows left out).
+    head_proba : ndarray, shape (n, 4)
+        Out-of-fold head probabilities (NaN rows left out).
+
+    Returns
+    -------
+    choice : dict
+        ``quadrant_source`` ("head" or "regression"), ``regression`` and ``head``
+        (``accuracy``, ``balanced_accuracy``, ``n``) and ``why``.
+    """
+    from .evaluation import balanced_accuracy
+    from .space import quadrant
+
+    pts = np.asarray(regression_points, dtype=np.float64)
+    proba = np.asarray(head_proba, dtype=np.float64)
+    codes = _quadrant_codes(quadrants, len(pts))
+    if len(proba) != len(pts):
+        raise ParameterError(f"{len(proba)} probability rows for {len(pts)} points")
+    ok = np.all(np.isfinite(pts[:, :2]), axis=1) & np.all(np.isfinite(proba), axis=1)
+    if not ok.any():
+        raise ParameterError("no row has both an out-of-fold point and probabilities")
+    truth = np.array(QUADRANTS)[codes[ok]]
+    by = {"regression": np.asarray(quadrant(pts[ok, :2])),
+          "head": np.array(QUADRANTS)[np.argmax(proba[ok], axis=1)]}
+    out: dict = {}
+    for name, pred in by.items():
+        out[name] = {"accuracy": float(np.mean(pred == truth)),
+                     "balanced_accuracy": float(balanced_accuracy(truth, pred)),
+                     "n": int(ok.sum())}
+    head, reg = out["head"]["accuracy"], out["regression"]["accuracy"]
+    source = "head" if head > reg else "regression"
+    out["quadrant_source"] = source
+    out["why"] = (f"out-of-fold quadrant accuracy {head:.3f} (head, argmax) against "
+                  f"{reg:.3f} (regression, sign of valence and arousal) on the same "
+                  f"{int(ok.sum())} rows and folds; balanced "
+                  f"{out['head']['balanced_accuracy']:.3f} against "
+                  f"{out['regression']['balanced_accuracy']:.3f}; the higher accuracy "
+                  f"is chosen, a tie goes to the regression")
+    return out
+
+
+def attach_quadrant_head(model: EmotionModel, X, quadrants, groups=None, *,
+                         regression_points, fold_of, inner_cv: int = 5,
+                         Cs: Sequence[float] | None = None) -> EmotionModel:
+    """`model` with a quadrant head fitted on its training rows, and the card's choice.
+
+    The head (:func:`fit_quadrant_head`) is cross-validated on the folds of the
+    regression's own cross-validation (`fold_of`, the ``"folds"`` entry of
+    :func:`cross_validate_model`), so :func:`choose_quadrant_source` compares both on
+    the same held-out rows. The card gets ``quadrant_head`` (C, temperature, figures),
+    ``quadrant_source`` and ``quadrant_choice`` (both figures and why).
+
+    Parameters
+    ----------
+    model : EmotionModel
+        The trained regression model (its standardisation is reused).
+    X, quadrants, groups : as :func:`fit_quadrant_head`, the model's training rows
+        (columns in the model's order).
+    regression_points : ndarray, shape (n, 3)
+        The regression's out-of-fold points on those rows.
+    fold_of : ndarray of int, shape (n,)
+        Outer fold of each row (-1: in no test fold).
+    """
+    fold_of = np.asarray(fold_of)
+    if len(fold_of) != len(X):
+        raise ParameterError(f"fold_of has {len(fold_of)} entries for {len(X)} rows")
+    folds = [(np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k))
+             for k in np.unique(fold_of[fold_of >= 0])]
+    fitted = fit_quadrant_head(X, quadrants, groups, mean=model.feature_means,
+                               scale=model.feature_scales, inner_cv=inner_cv, Cs=Cs,
+                               folds=folds)
+    choice = choose_quadrant_source(quadrants, regression_points, fitted["oof_proba"])
+    return model.with_quadrant_head(
+        fitted["coef"], fitted["intercept"], fitted["temperature"],
+        card={"quadrant_head": fitted["card"], "quadrant_source": choice["quadrant_source"],
+              "quadrant_choice": _jsonable(choice)})

@@ -72,10 +72,19 @@ def train_audio(args):
     model, data, res = train_from_specs(
         "audio", [f"4q:{os.path.join(args.data, '4q')}"], n_jobs=args.jobs,
         n_seeds=args.seeds, evaluate_folds=args.folds, progress=sys.stderr.isatty())
+    # The quadrant head, judged on the regression's own folds; the card records which
+    # of the two gives the quadrant (models.attach_quadrant_head).
+    from affect_features.models import attach_quadrant_head
+
+    model = attach_quadrant_head(model, data.X, data.quadrants, data.groups,
+                                 regression_points=res["cv"][model.kind]["predictions"],
+                                 fold_of=res["cv"]["folds"])
     _record_sets(model, data)
     model.save(os.path.join(PKG_DATA, "models", "audio"))
     print(f"audio: {len(data.X)} items, {time.time() - t0:.0f} s, "
           f"cv: {json.dumps(res['summary'], default=float)[:400]}")
+    print(f"audio quadrant: {model.card['quadrant_source']}: "
+          f"{model.card['quadrant_choice']['why']}")
     write_catalogue(data, res["cv"]["mlp"]["predictions"],
                     os.path.join(PKG_DATA, "catalogue_4q.csv"), args.data)
 
