@@ -1251,8 +1251,11 @@ def train_cmd(modality, datasets, output, seeds, cv, evaluate_folds, seed, jobs,
               help="Train on the ratings as declared, or standardised per data set.")
 @click.option("--groups", default=None, metavar="G1,G2",
               help="Image feature groups to train on (default: all of the schema).")
+@click.option("--methods", default="vad,joint", show_default=True, metavar="M1,M2",
+              help="Matching routes to evaluate side by side: vad (the emotion space), "
+                   "joint (the joint embedding; cross-validated runs only).")
 def evaluate_cmd(image_specs, music_specs, folds, image_model, audio_model, output, fmt,
-                 plot, jobs, cache, kinds, targets, groups):
+                 plot, jobs, cache, kinds, targets, groups, methods):
     """Per-modality errors and photo-to-song categorical agreement, beside chance.
 
     With two or more --images sets the first figures are leave-one-dataset-out (each
@@ -1281,10 +1284,13 @@ def evaluate_cmd(image_specs, music_specs, folds, image_model, audio_model, outp
     # held out (--cv 0), the songs' labels are enough: evaluate_sets drops the norms
     _check_specs([labels_only_spec(sp) if not folds else sp for sp in music_specs],
                  "--music", "audio")
+    method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
+    if not method_list or any(m not in ("vad", "joint") for m in method_list):
+        raise _usage(f"expected methods among vad, joint, got {methods!r}", "--methods")
     report = evaluate_sets(image_specs, music_specs, folds=folds, image_model=image_model,
                            audio_model=audio_model, cache_dir=cache, n_jobs=jobs,
                            plot=plot, progress=sys.stderr.isatty(), kinds=kind_list,
-                           targets=targets, image_groups=groups)
+                           targets=targets, image_groups=groups, methods=method_list)
     text = _json.dumps(report, indent=1, default=float)
     if output:
         from .output import atomic_write_text

@@ -148,6 +148,8 @@ def _groups(node, path=()):
 
 _TITLES = {"image": "photos", "audio": "songs",
            "matching": "photo to song (a song agrees when its quadrant is the photo's)",
+           "matching_joint": "photo to song by the joint embedding (each song fold held "
+                             "out)",
            "cross_set": "left out: predicted by models trained on the other sets only",
            "in_domain": "in-domain cross-validation within the set",
            "held_out": "held out"}

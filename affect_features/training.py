@@ -225,8 +225,7 @@ def cross_validated_points(data: LabelledFeatures, *, cv: int = 10, n_seeds: int
 
 def leave_one_set_out_points(data: LabelledFeatures, *, n_seeds: int = 3,
                              random_state: int = 0, n_jobs: int = -1,
-                             kinds=("mlp", "ridge"), targets: str = "ratings",
-                  image_groups=None) -> dict:
+                             kinds=("mlp", "ridge"), targets: str = "ratings") -> dict:
     """Leave-one-dataset-out: for each data set, train on all the others, predict it.
 
     The honest protocol for "does it work on photos from another source": the test
@@ -481,6 +480,61 @@ def _reliability_of(report: dict) -> list[float]:
             for a in ("valence", "arousal", "dominance")]
 
 
+def joint_route_matching(photos: LabelledFeatures, photo_rows, songs: LabelledFeatures,
+                         *, train_photo_rows=None, folds: int = 10, random_state: int = 0,
+                         k: int = 10) -> dict:
+    """Photo-to-song agreement of the joint embedding (:mod:`affect_features.joint`).
+
+    The songs are split into `folds` folds grouped by artist (and stratified by
+    quadrant). For each song fold, a joint model is trained on the other song folds and
+    on the training photos, and the test photos are ranked against that fold's songs.
+    In-domain (`train_photo_rows` None) the test photos, `photo_rows`, are split into
+    the same number of stratified folds, paired with the song folds; leave-one-dataset-
+    out, `train_photo_rows` are the other sets' photos and every test photo is ranked
+    against each song fold.
+
+    Returns
+    -------
+    dict
+        :func:`~affect_features.evaluation.matching_report` of all the rankings, pooled.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    from .evaluation import matching_report
+    from .joint import JointEmbedding, rank_songs
+
+    photo_rows = np.asarray(photo_rows)
+    song_folds = [te for _, te in StratifiedGroupKFold(
+        n_splits=folds, shuffle=True, random_state=random_state).split(
+        songs.X, songs.quadrants, songs.groups)]
+    if train_photo_rows is None:
+        photo_folds = [photo_rows[te] for _, te in StratifiedKFold(
+            n_splits=folds, shuffle=True, random_state=random_state).split(
+            np.zeros(len(photo_rows)), photos.quadrants[photo_rows])]
+    all_songs = np.arange(len(songs.X))
+    queries, ranked = [], []
+    for f, song_test in enumerate(song_folds):
+        song_train = np.setdiff1d(all_songs, song_test)
+        if train_photo_rows is None:
+            test = photo_folds[f]
+            train = np.setdiff1d(photo_rows, test)
+        else:
+            test, train = photo_rows, np.asarray(train_photo_rows)
+        model = JointEmbedding(random_state=random_state).fit(
+            photos.X[train], list(photos.quadrants[train]), songs.X[song_train],
+            list(songs.quadrants[song_train]), image_names=photos.names,
+            audio_names=songs.names, image_schema=photos.schema, audio_schema=songs.schema)
+        index, _ = rank_songs(model.embed_image(photos.X[test]),
+                              model.embed_audio(songs.X[song_test]),
+                              k=min(k, len(song_test)))
+        queries.append(photos.quadrants[test])
+        ranked.append(song_test[np.atleast_2d(index)])
+    kk = min(r.shape[1] for r in ranked)
+    idx = np.vstack([r[:, :kk] for r in ranked])
+    return matching_report(np.concatenate(queries), songs.quadrants[idx], songs.quadrants,
+                           ranked_items=idx)
+
+
 def labels_only_spec(spec: str) -> str:
     """A music spec for held-out evaluation, where only the songs' labels matter.
 
@@ -505,7 +559,7 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
                   audio_model=None, cache_dir=None, n_jobs: int = 0, plot=None,
                   progress: bool = False, random_state: int = 0,
                   kinds=("mlp", "ridge"), targets: str = "ratings",
-                  image_groups=None) -> dict:
+                  image_groups=None, methods=("vad", "joint")) -> dict:
     """Evaluate per modality and photo-to-song matching, always beside chance.
 
     With ``folds > 0``:
@@ -525,7 +579,9 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
     the sets act as held-out data (``"held_out"``), with the reliability of the card.
     ``image_groups`` restricts the image models to some feature groups
     (:meth:`LabelledFeatures.select_groups`); ``kinds`` and ``targets`` as
-    :func:`cross_validated_points`.
+    :func:`cross_validated_points`. With ``"joint"`` in `methods` (and ``folds > 0``)
+    the joint embedding is evaluated on the same protocols beside the VA route
+    (:func:`joint_route_matching`, ``report["matching_joint"]``).
 
     Returns
     -------
@@ -639,6 +695,20 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
                                        variants={"shipped_rule": extra[kind]}
                                        if protocol == "cross_set" and extra else None)
                     for kind, p in by_kind.items()}
+    if folds and "joint" in methods and "image" in pts_for_plot and songs is not None:
+        idata, sdata = pts_for_plot["image"][0], songs[0]
+        report["matching_joint"] = {}
+        for protocol in ("cross_set", "in_domain"):
+            for spec, _ in idata.sets:
+                if protocol == "cross_set" and len(idata.sets) < 2:
+                    continue
+                rows = idata.rows_of(spec)
+                train = (np.setdiff1d(np.arange(len(idata.X)), rows)
+                         if protocol == "cross_set" else None)
+                report["matching_joint"].setdefault(protocol, {})[spec] = {
+                    "joint": joint_route_matching(idata, rows, sdata,
+                                                  train_photo_rows=train, folds=folds,
+                                                  random_state=random_state)}
     if plot:
         plot_plane(plot, pts_for_plot, folds=folds)
     return report
