@@ -81,6 +81,24 @@ def image_table(report: dict, protocol: str, kinds) -> list[str]:
     return ["| " + " | ".join(r) + " |" for r in rows]
 
 
+def joint_table(report: dict) -> list[str]:
+    """The joint route's agreement beside the VA route's (MLP) on the same sets."""
+    joint, vad = report.get("matching_joint", {}), report.get("matching", {})
+    rows = ["| protocol, photo set | joint P@1 / balanced | VA P@1 / balanced | "
+            "joint P@5 | VA P@5 | joint distinct | chance |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for protocol in ("cross_set", "in_domain"):
+        for spec, by in joint.get(protocol, {}).items():
+            j, v = by["joint"], vad.get(protocol, {}).get(spec, {}).get("mlp", {})
+            rows.append(f"| {protocol}, {_name(spec)} | {j['precision_at_1']:.3f} / "
+                        f"{j['balanced_precision_at_1']:.3f} | "
+                        f"{v.get('precision_at_1', float('nan')):.3f} / "
+                        f"{v.get('balanced_precision_at_1', float('nan')):.3f} | "
+                        f"{j['precision_at_5']:.3f} | {v.get('precision_at_5', float('nan')):.3f}"
+                        f" | {j['distinct_at_1']} | {j['chance']:.3f} |")
+    return rows
+
+
 def music_table(report: dict, kinds) -> list[str]:
     aud = report["audio"]["in_domain"]
     rows = ["| measure (4Q, artist-grouped CV) | " + " | ".join(kinds) + " | chance |",
@@ -177,6 +195,10 @@ def main(argv=None):
     print("\n".join(image_table(report, "in_domain", kinds)))
     print(f"\n## Music ({args.folds}-fold nested CV, folds grouped by artist)\n")
     print("\n".join(music_table(report, kinds)))
+    if report.get("matching_joint"):
+        print("\n## The joint route beside the VA route (same sets; each song fold "
+              "held out for the joint route)\n")
+        print("\n".join(joint_table(report)))
     if not args.no_classifier:
         print("\n## The other head: a calibrated quadrant classifier "
               "(leave-one-dataset-out)\n")

@@ -41,19 +41,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from affect_features.audio import audio_feature_names, extract_audio_features
 from affect_features.batch import (DEFAULT_TIMEOUT, Failure, FileTimeout, default_timeout,
                                    map_files, time_limit)
 from affect_features.errors import AffectError, ParameterError
 from affect_features.image import extract_image_features, image_feature_names
 from affect_features.output import read_table
-
-try:  # the audio wing may be incomplete in a given checkout
-    from affect_features.audio import audio_feature_names, extract_audio_features
-except ImportError:  # pragma: no cover
-    extract_audio_features = None
-
-needs_audio = pytest.mark.skipif(extract_audio_features is None,
-                                 reason="affect_features.audio.extract_audio_features missing")
 
 N_IMAGE = len(image_feature_names())
 #: Bound on any one subprocess of these tests: a hang fails the test instead of the suite.
@@ -569,7 +562,6 @@ def test_special_formats_decode_to_the_right_colours(image_corpus):
     assert flt[-1, -1] == 255 and flt[10, 12] == round(255 * (10 * 24 + 12) / 479)
 
 
-@needs_audio
 @pytest.mark.parametrize("case", _params(AUDIO_CASES))
 def test_audio_api_on_hostile_input(case, audio_corpus):
     if case.id not in audio_corpus:
@@ -589,7 +581,6 @@ def test_audio_api_on_hostile_input(case, audio_corpus):
     assert time.perf_counter() - t0 < 20
 
 
-@needs_audio
 @pytest.mark.parametrize("y, sr, expect", [
     pytest.param(np.array([0.1, np.nan, 0.2] * 1000, np.float32), 22050, "error", id="nan"),
     pytest.param(np.array([0.1, np.inf, -np.inf] * 1000), 22050, "error", id="inf"),
@@ -682,7 +673,6 @@ def _measure(module: str, func: str, *paths: str):
     return lines[-2 - len(paths):-2], float(lines[-2]), int(lines[-1])
 
 
-@needs_audio
 def test_three_hours_of_silence_cost_one_window(audio_corpus):
     """A WAV declaring 3 h (1.9 GB of samples, a sparse file on disk) is analysed on its
     bounded default window: time and memory are those of 30 s, not of 3 h."""
@@ -766,7 +756,6 @@ def test_cli_extract_image_on_hostile_folder(image_corpus, tmp_path):
             "newline_in_name_broken"} <= set(in_folder)
 
 
-@needs_audio
 def test_cli_extract_audio_on_hostile_folder(audio_corpus, tmp_path):
     folder = os.path.dirname(audio_corpus["good_wav"])
     _check_cli_batch(folder, audio_corpus, AUDIO_CASES, "extract-audio",
@@ -1392,7 +1381,6 @@ def test_a_signal_during_a_long_query_is_an_interrupt(tmp_path):
         signal.signal(signal.SIGALRM, old)
 
 
-@needs_audio
 def test_bad_stored_descriptors_are_named_by_index(tmp_path, affect_main):
     """Stored descriptors the model cannot read (NaN inside, a wrong length, text) are
     reported by path, exit 1; the other rows are re-predicted and the next run is not
@@ -1980,7 +1968,6 @@ def test_ctrl_c_with_two_jobs_stops_cleanly(forty_photos, tmp_path, fmt):
     assert code == 0 and len(read_table(str(out))[1]) == 40
 
 
-@needs_audio
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_interrupted_index_exits_130(tmp_path, sig):
     music, path = tmp_path / "music", tmp_path / "lib.sqlite"

@@ -114,3 +114,71 @@ def test_new_groups_on_real_photos_in_their_documented_ranges():
         assert all(0.0 <= v <= 100.0 for v in lightness)
         assert 0.0 < f["saliency.entropy"] <= 1.0 and f["saliency.peak"] < 0.5
         assert f == extract_image_features(str(p), groups="layout,saliency")
+
+
+# -- known answers on real files --------------------------------------------------------
+def _emotion6(*names):
+    import os
+    from pathlib import Path
+
+    root = os.environ.get("AFFECT_DATA")
+    if not root:
+        pytest.skip("AFFECT_DATA not set")
+    paths = [Path(root, "emotion6", "images", n) for n in names]
+    if not all(p.is_file() for p in paths):
+        pytest.skip("Emotion6 photos missing under AFFECT_DATA")
+    return paths
+
+
+def _uniform_run(rgb_u8: np.ndarray, tol: int = 15, share: float = 0.97) -> int:
+    """Leading rows of `rgb_u8` with `share` of their pixels within `tol` of row 0's
+    median colour: a band along the top, measured directly on the decoded pixels."""
+    d = np.abs(rgb_u8.astype(int) - np.median(rgb_u8[0], axis=0)).max(axis=2)
+    uniform = (d <= tol).mean(axis=1) >= share
+    return int(np.argmin(uniform)) if not uniform.all() else len(uniform)
+
+
+def _sides(rgb_u8: np.ndarray) -> list[int]:
+    cols = rgb_u8.transpose(1, 0, 2)
+    return [_uniform_run(rgb_u8), _uniform_run(rgb_u8[::-1]), _uniform_run(cols),
+            _uniform_run(cols[::-1])]
+
+
+def test_white_mat_of_a_real_photo_is_cropped_and_features_see_only_the_picture():
+    # sadness/271: a dark photo in a white mat, 60 of the file's 480 pixels on every
+    # side (checked on the decoded pixels). The analysis decodes it at 240 x 240 (JPEG
+    # DCT scale 1/2), resizes to 200 x 200 (40,000 pixels): the mat is 25 lines there,
+    # and the picture inside is cut from the 240-pixel decoding (30:210, 180 x 180).
+    from affect_features.image.analysis import ImageAnalysis
+
+    (path,) = _emotion6("sadness/271.jpg")
+    px = np.asarray(Image.open(path).convert("RGB"))
+    assert px.shape == (480, 480, 3) and _sides(px) == [60, 60, 60, 60]
+    assert np.all(px[0, 0] >= 250)  # white
+    a = ImageAnalysis(str(path))
+    assert a.crop_box == (25, 175, 25, 175)
+    assert a.shape == (180, 180)
+    # brightness recomputed with numpy on the picture inside the mat: 0.072, against
+    # 0.478 for the whole file, mat included
+    inner = px[60:420, 60:420].astype(np.float64) / 255.0
+    luminance = (inner @ np.array([0.2126, 0.7152, 0.0722])).mean()
+    f = extract_image_features(str(path), groups="color")
+    assert f["color.brightness.mean"] == pytest.approx(luminance, abs=0.003)
+    assert f["color.names.white"] < 0.01
+
+
+def test_dark_backgrounds_of_real_photos_are_not_cropped():
+    # anger/51: figures on a stage before a dark background that fills the top third
+    # along the whole width; anger/69: a dark sky above and dark ground below a bright
+    # cloud (a pair of uniform bands, but they fade into the picture: no letterbox).
+    # Both bands are measured on the decoded pixels: the former cropping (any uniform
+    # run up to 40 % of a side) would have cut them.
+    from affect_features.image.analysis import ImageAnalysis
+
+    for path, side, least in zip(_emotion6("anger/51.jpg", "anger/69.jpg"),
+                                 (0, 1), (0.3, 0.25)):
+        px = np.asarray(Image.open(path).convert("RGB"))
+        assert _sides(px)[side] > least * px.shape[0], path
+        a = ImageAnalysis(str(path))
+        assert a.crop_box == (0, a.shape[0], 0, a.shape[1]), path
+        assert a.shape[0] / a.shape[1] == pytest.approx(px.shape[0] / px.shape[1], rel=0.01)

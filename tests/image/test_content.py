@@ -22,10 +22,12 @@ from affect_features.image.content import (
 FACE_PHOTOS = ["emotion6/images/disgust/68.jpg", "emotion6/images/fear/168.jpg",
                "emotion6/images/anger/98.jpg", "emotion6/images/sadness/229.jpg",
                "emotion6/images/sadness/182.jpg"]
-# Photos without faces on which the default cascade alone fires (a flower, an orchid,
-# a lavender field, a glass sphere); the confirming cascade must reject them.
+# Photos without faces (a flower, an orchid, a lavender field, a glass sphere): no
+# confirmed face. On the first two the default cascade alone fires (measured at the
+# content resolution, 24-pixel windows): the confirming cascade must reject those.
 NO_FACE_PHOTOS = ["emotion6/images/joy/34.jpg", "emotion6/images/joy/63.jpg",
                   "emotion6/images/joy/104.jpg", "emotion6/images/joy/170.jpg"]
+FALSE_ALARM_PHOTOS = NO_FACE_PHOTOS[:2]
 
 
 def _data_paths(rel_paths):
@@ -140,8 +142,32 @@ def test_verification_rejects_false_faces_in_real_photos():
 
     for p in _data_paths(NO_FACE_PHOTOS):
         gray = ImageAnalysis(str(p)).at(CONTENT_PIXELS).gray_u8
-        assert len(detect_faces(gray, verify=False)) >= len(detect_faces(gray))
         assert len(detect_faces(gray)) == 0, p
+        assert content_features(str(p))["content.faces.count"] == 0.0, p
+    for p in _data_paths(FALSE_ALARM_PHOTOS):
+        gray = ImageAnalysis(str(p)).at(CONTENT_PIXELS).gray_u8
+        # the false alarm is there without the second cascade: it is what rejects it
+        assert len(detect_faces(gray, verify=False)) >= 1, p
+
+
+def test_verification_keeps_real_faces_and_their_boxes():
+    # On photos with one clear frontal face, the confirming cascade keeps the box the
+    # first one found, unchanged; the group's face areas are that box's, recomputed.
+    from affect_features.image.content import CONTENT_PIXELS, FACE_MIN_SIZE
+
+    paths = _data_paths([FACE_PHOTOS[1], FACE_PHOTOS[2], FACE_PHOTOS[3]])
+    for p in paths:
+        small = ImageAnalysis(str(p)).at(CONTENT_PIXELS)
+        raw = detect_faces(small.gray_u8, verify=False, min_size=FACE_MIN_SIZE)
+        kept = detect_faces(small.gray_u8, min_size=FACE_MIN_SIZE)
+        assert len(raw) == 1 and np.array_equal(kept, raw), p
+        x, y, w, h = kept[0]
+        f = content_features(str(p))
+        assert f["content.faces.count"] == 1.0
+        area = (min(x + w, small.shape[1]) - x) * (min(y + h, small.shape[0]) - y)
+        assert f["content.faces.largest_area"] == pytest.approx(
+            area / (small.shape[0] * small.shape[1]))
+        assert f["content.faces.total_area"] == f["content.faces.largest_area"]
 
 
 def test_detect_faces_validates_input():
