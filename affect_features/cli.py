@@ -720,6 +720,12 @@ def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain,
             raise _usage(f"draws one photo; {len(files)} given", "--plot")
     m = (EmotionModel.load(model) if model else EmotionModel.default("image")) \
         if files else None
+    if files and method == "joint":  # loaded once for all the photos
+        from .joint import JointEmbedding
+        from .matching import default_joint_model
+
+        joint_model = (JointEmbedding.load(joint_model) if joint_model
+                       else default_joint_model())
     if m is not None and m.modality != "image":
         raise _usage(f"{model}: a {m.modality} model; photos need an image model", "--model")
     if lib.path == ":memory:" and not catalogue:

@@ -258,6 +258,17 @@ def _read_rows(path: str, what: str) -> list[list[str]]:
     return rows
 
 
+def _require_columns(path: str, header: Sequence[str], need: Sequence[str],
+                     expected: str = "") -> dict[str, int]:
+    """Positions of the `need`ed columns in `header`; a one-line error naming the
+    missing ones (and, with `expected`, the layout expected)."""
+    absent = [c for c in need if c not in header]
+    if absent:
+        raise DatasetError(path, f"bad header: no column {', '.join(absent)}"
+                                 + (f" (expected {expected})" if expected else ""))
+    return {c: list(header).index(c) for c in need}
+
+
 def _require_dir(path: str, what: str) -> None:
     if not os.path.isdir(path):
         raise DatasetError(path, f"{what} folder not found" if not os.path.exists(path)
@@ -322,13 +333,9 @@ def _load_emotion6(root: str, options: Mapping[str, str]) -> Dataset:
 
     header = [re.sub(r"^prob\.?\s*", "", c.strip("[] ").lower()) for c in cells(lines[0])]
     emotions = TAXONOMIES["emotion6"]
-    need = ("image_filename", "valence", "arousal", *emotions)
-    absent = [c for c in need if c not in header]
-    if absent:
-        raise DatasetError(gt, f"bad header: no column {', '.join(absent)} "
-                               f"(expected [image_filename] [valence] [arousal] "
-                               f"[prob. anger] ... [prob. neutral])")
-    col = {c: header.index(c) for c in need}
+    col = _require_columns(gt, header, ("image_filename", "valence", "arousal", *emotions),
+                           "[image_filename] [valence] [arousal] [prob. anger] ... "
+                           "[prob. neutral]")
     files, ratings, dists = [], [], []
     for number, line in enumerate(lines[1:], start=2):
         row = cells(line)
@@ -352,9 +359,6 @@ def _load_emotion6(root: str, options: Mapping[str, str]) -> Dataset:
 
 # ----------------------------------------------------------------------- GAPED
 
-GAPED_CATEGORIES = ("A", "H", "N", "P", "Sn", "Sp")
-
-
 def _load_gaped(root: str, options: Mapping[str, str]) -> Dataset:
     from .space import to_space
 
@@ -363,12 +367,8 @@ def _load_gaped(root: str, options: Mapping[str, str]) -> Dataset:
     table = os.path.join(root, "ratings.csv")
     rows = _read_rows(table, "GAPED ratings")
     header = [c.strip().lower() for c in rows[0]]
-    need = ("file", "valence", "arousal")
-    absent = [c for c in need if c not in header]
-    if absent:
-        raise DatasetError(table, f"bad header: no column {', '.join(absent)} "
-                                  f"(expected file, category, valence, valence_sd, "
-                                  f"arousal, arousal_sd, ...)")
+    _require_columns(table, header, ("file", "valence", "arousal"),
+                     "file, category, valence, valence_sd, arousal, arousal_sd, ...")
     col = {c: header.index(c) for c in header}
     files, ratings, sds, cats = [], [], [], []
     for number, row in enumerate(rows[1:], start=2):
@@ -494,12 +494,8 @@ def _load_emotify(root: str, options: Mapping[str, str]) -> Dataset:
     rows = _read_rows(table, "Emotify data")
     header = [" ".join(c.strip().lower().replace("_", " ").split()) for c in rows[0]]
     emotions = TAXONOMIES["gems"]
-    need = ("track id", "genre", *emotions)
-    absent = [c for c in need if c not in header]
-    if absent:
-        raise DatasetError(table, f"bad header: no column {', '.join(absent)} (expected "
-                                  f"track id, genre, amazement, ..., sadness)")
-    col = {c: header.index(c) for c in need}
+    col = _require_columns(table, header, ("track id", "genre", *emotions),
+                           "track id, genre, amazement, ..., sadness")
     votes: dict[int, np.ndarray] = {}
     listeners: dict[int, int] = {}
     genre_of: dict[int, str] = {}
@@ -605,10 +601,8 @@ def _load_abstract(root: str, options: Mapping[str, str]) -> Dataset:
     emotions = TAXONOMIES["mikels"]
     header = [_mikels_label(c) for c in rows[0]]
     if sum(h is not None for h in header) >= len(emotions) // 2:
-        absent = [e for e in emotions if e not in header]
-        if absent:
-            raise DatasetError(csv_path, f"bad header: no column {', '.join(absent)}")
-        columns = [header.index(e) for e in emotions]
+        found = _require_columns(csv_path, header, emotions)
+        columns = [found[e] for e in emotions]
         name_col = next((i for i, h in enumerate(header) if h is None), 0)
         body = rows[1:]
         first_line = 2

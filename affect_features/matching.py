@@ -413,7 +413,16 @@ def _match_joint(pred, features, lib, k, joint):
     """The `k` songs most similar to a photo in the joint embedding."""
     from .joint import rank_songs
 
-    ids, songs = song_embeddings(lib, joint)
+    # The songs' embeddings depend only on the library and the joint model: computed
+    # once per library object for a batch of photos, again when the library changed
+    # (its points snapshot, cached until then, is another object).
+    snapshot = lib.points()[0]
+    key = str(joint.card.get("npz_sha256"))
+    cache = lib.__dict__.setdefault("_joint_embeddings", {})
+    hit = cache.get(key)
+    if hit is None or hit[0] is not snapshot:
+        hit = cache[key] = (snapshot, *song_embeddings(lib, joint))
+    _, ids, songs = hit
     if not ids:
         from .errors import LibraryError
         raise LibraryError(f"{lib.path}: no song of this library has descriptors of the "

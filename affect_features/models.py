@@ -635,18 +635,8 @@ class EmotionModel:
         SchemaError
             Different schema version, or some of the model's features missing.
         """
-        if schema is not None and str(schema) != self.schema:
-            raise SchemaError(f"the {self.modality} model expects features of schema "
-                              f"{self.schema}, got {schema}")
-        if names is None:
-            return np.arange(self.n_features)
-        position = {str(n): i for i, n in enumerate(names)}
-        missing = [n for n in self._names if n not in position]
-        if missing:
-            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-            raise SchemaError(f"{len(missing)} feature(s) the {self.modality} model needs "
-                              f"are missing: {shown}")
-        return np.array([position[n] for n in self._names], dtype=np.intp)
+        return feature_columns(self._names, self.schema, schema, names,
+                               what=f"the {self.modality} model")
 
     def _matrix(self, X, schema, names) -> tuple[np.ndarray, bool]:
         return feature_matrix(X, check_schema=self.check_schema, n_features=self.n_features,
@@ -976,6 +966,26 @@ class EmotionModel:
             raise ModelError(f"the default {modality} model declares modality "
                              f"{model.modality!r}")
         return model
+
+
+def feature_columns(own_names: Sequence[str], own_schema: str, schema, names, *,
+                    what: str) -> np.ndarray:
+    """Positions in `names` of a model's features `own_names`, in the model's order.
+
+    Raises SchemaError when `schema` (None: not checked) is not `own_schema`, or when
+    some of the model's features are missing from `names` (extra ones are ignored);
+    ``arange`` of the model's features when `names` is None.
+    """
+    if schema is not None and str(schema) != own_schema:
+        raise SchemaError(f"{what} expects features of schema {own_schema}, got {schema}")
+    if names is None:
+        return np.arange(len(own_names))
+    position = {str(n): i for i, n in enumerate(names)}
+    missing = [n for n in own_names if n not in position]
+    if missing:
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise SchemaError(f"{len(missing)} feature(s) {what} needs are missing: {shown}")
+    return np.array([position[n] for n in own_names], dtype=np.intp)
 
 
 def feature_matrix(X, *, check_schema, n_features: int, what: str, schema=None,

@@ -55,7 +55,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ModelError, ParameterError, SchemaError
+from ..errors import ModelError, ParameterError
 from ._network import (ACTIVATIONS, init_layers, layers_backward, layers_forward,
                        normalise, normalise_backward)
 from ._labels import AGREEMENTS, emotion_classes
@@ -158,18 +158,10 @@ class _Branch:
 
     def check_schema(self, schema, names) -> np.ndarray:
         """Columns of `names` that feed this branch, in its order (SchemaError if not)."""
-        if schema is not None and str(schema) != self.schema:
-            raise SchemaError(f"the joint model's {self.modality} branch expects features "
-                              f"of schema {self.schema}, got {schema}")
-        if names is None:
-            return np.arange(len(self.names))
-        position = {str(n): i for i, n in enumerate(names)}
-        missing = [n for n in self.names if n not in position]
-        if missing:
-            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-            raise SchemaError(f"{len(missing)} feature(s) the joint model's {self.modality} "
-                              f"branch needs are missing: {shown}")
-        return np.array([position[n] for n in self.names], dtype=np.intp)
+        from ..models import feature_columns
+
+        return feature_columns(self.names, self.schema, schema, names,
+                               what=f"the joint model's {self.modality} branch")
 
     def matrix(self, X, schema, names) -> tuple[np.ndarray, bool]:
         """Rows of this branch's features from an array, FeatureVector(s); single flag."""
