@@ -80,66 +80,17 @@ def default_jobs() -> int:
 
 def expand_paths(paths: Iterable, extensions: Iterable[str] | None = None,
                  *, failures: list[Failure] | None = None) -> list[str]:
-    """Expand files and folders (recursively) into a sorted, de-duplicated file list.
+    """Files and folders expanded into a de-duplicated file list.
 
-    Folders contribute the files whose suffix (lower-cased) is in `extensions`; files
-    named explicitly are always kept, whatever their suffix, so that a wrong extension
-    gets a clear decoding error rather than silence. Symbolic links to folders are not
-    followed (no loops). Paths are returned absolute, and one file is listed once
-    whatever names reach it (relative and absolute, through a link: compared by real
-    path, the first name kept). Paths that do not exist, and paths named explicitly that are not
-    regular files (a FIFO, a device), are recorded in `failures` (if given) or raise
-    :class:`AffectError`.
+    The batch engine's name for :func:`affect_features.media.walk`, whose rules every
+    command shares: files named explicitly kept whatever their suffix, folders searched
+    recursively for `extensions` (hidden names skipped, linked folders followed once),
+    one name per file, absolute paths; missing paths and non-regular files named
+    explicitly recorded in `failures` or raised.
     """
-    import stat
+    from .media import walk
 
-    from .files import file_kind
-
-    exts = None if extensions is None else {e.lower() for e in extensions}
-    out: list[str] = []
-    seen: set[str] = set()
-
-    def add(p: str) -> None:
-        # One file, one row: the same real path by another name (relative and absolute,
-        # a link to a file also listed) is left out; the first name given is kept, as
-        # an absolute path (a dangling link is reported by its own name).
-        key = os.path.realpath(p)
-        if key not in seen:
-            seen.add(key)
-            out.append(os.path.abspath(p))
-
-    for raw in paths:
-        p = os.fspath(raw)
-        if isinstance(p, bytes):
-            p = os.fsdecode(p)
-        if os.path.isdir(p):
-            found = []
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs.sort()
-                for name in files:
-                    if exts is None or os.path.splitext(name)[1].lower() in exts:
-                        found.append(os.path.join(root, name))
-            for f in sorted(found):
-                add(f)
-        elif os.path.lexists(p):
-            try:
-                mode = os.stat(p).st_mode
-            except OSError:
-                mode = None  # a broken link: the worker says why it cannot be read
-            if mode is not None and not stat.S_ISREG(mode):
-                # Named explicitly, a FIFO or device is an error, not a silent skip.
-                fail = Failure(p, f"is a {file_kind(mode)}, not a regular file")
-                if failures is None:
-                    raise AffectError(str(fail))
-                failures.append(fail)
-                continue
-            add(p)
-        else:
-            fail = Failure(p, "no such file or directory")
-            if failures is None:
-                raise AffectError(str(fail))
-            failures.append(fail)
-    return out
+    return walk(paths, extensions, failures=failures)
 
 
 def default_timeout() -> float | None:

@@ -48,12 +48,8 @@ __all__ = ["load_audio", "read_tags", "DEFAULT_MAX_DURATION", "AUDIO_EXTENSIONS"
 #: The 4Q clips (Panda et al. 2018) that the models are trained on are 30-s previews.
 DEFAULT_MAX_DURATION = 30.0
 
-#: File name extensions taken for audio when a folder is scanned (FFmpeg decodes more;
-#: video containers such as .mp4 are left out on purpose).
-AUDIO_EXTENSIONS = frozenset({
-    ".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif",
-    ".aiff", ".aifc", ".wma", ".wv", ".ape", ".mka", ".caf", ".au",
-})
+#: The suffixes collected as audio: one registry, :mod:`affect_features.media`.
+from ..media import AUDIO_EXTENSIONS
 
 # Decode this much before the window when seeking: MP3 and AAC frames depend on the
 # previous frame (bit reservoir, overlapped MDCT), so the first frame after a seek can be

@@ -36,10 +36,8 @@ MAX_IMAGE_PIXELS = 100_000_000
 _EXIF_ORIENTATION = 0x0112
 _TURNED = frozenset({2, 3, 4, 5, 6, 7, 8})
 
-IMAGE_EXTENSIONS = frozenset({
-    ".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm",
-    ".pgm", ".pbm", ".pnm",
-})
+#: The suffixes collected as images: one registry, :mod:`affect_features.media`.
+from ..media import IMAGE_EXTENSIONS
 
 
 def as_rgb_uint8(image) -> np.ndarray:
