@@ -148,6 +148,7 @@ def walk(paths, extensions: Iterable[str] | None = None, *, failures: list | Non
             names[key] = path  # the file's own name wins over a link's
 
     def search(root: str) -> None:
+        found = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
             try:
                 st = os.stat(dirpath)
@@ -166,8 +167,10 @@ def walk(paths, extensions: Iterable[str] | None = None, *, failures: list | Non
                 if not include_hidden and name.startswith("."):
                     continue
                 if exts is None or os.path.splitext(name)[1].lower() in exts:
-                    full = os.path.join(dirpath, name)
-                    add(full, explicit=False, shown=full)
+                    found.append(os.path.join(dirpath, name))
+        # Sorted as whole paths ("a/1.jpg" before "b.jpg"), not in walk order.
+        for full in sorted(found):
+            add(full, explicit=False, shown=full)
 
     for raw in paths:
         given = os.fsdecode(os.fspath(raw))  # failures name a path as the user gave it

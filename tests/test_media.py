@@ -47,6 +47,9 @@ def test_folders_give_matching_suffixes_sorted_hidden_skipped(tmp_path):
     # Suffixes with or without the dot; None collects everything visible.
     assert rel(walk(tmp_path, ["txt"]), tmp_path) == ["a/notes.txt"]
     assert len(walk(tmp_path)) == 4
+    # Sorted as whole paths: "b/2.mp3" before "c.mp3", not the top folder's files first.
+    write(tmp_path / "c.mp3")
+    assert rel(walk(tmp_path, {".mp3"}), tmp_path) == ["b/2.mp3", "c.mp3"]
 
 
 def test_explicit_files_kept_whatever_suffix_in_argument_order(tmp_path):
