@@ -1,5 +1,21 @@
 """The ``affect`` command: a thin face over the Python API.
 
+Each command parses its options, calls the API function that does the work and prints
+the result (the wording for people is :mod:`affect_features.reports`'):
+
+- ``extract-image``, ``extract-audio``: :func:`extraction.extract_to_table`;
+- ``predict``: :func:`prediction.predict_files` (:func:`prediction.predict_file`);
+- ``match``: :func:`matching.match_photos`, or :func:`matching.match_query` for
+  ``--mood``/``--point``, from :func:`library.matching_library`;
+  ``--m3u``: :func:`querying.write_playlist`; ``--plot``: :func:`plotting.plot_result`;
+- ``index``: :func:`library.index_music` (and its model-version rule);
+- ``library list``/``export``: :func:`querying.list_tracks` of
+  :func:`querying.read_library`; ``stats``: :meth:`MusicLibrary.stats`; ``remove``:
+  :func:`library.forget_music`;
+- ``train``: :func:`training.train_from_specs`; ``evaluate``:
+  :func:`training.evaluate_sets`; ``labels``: :func:`space.label_table`,
+  :func:`space.mood_words`, :func:`space.label_map`.
+
 Exit codes (all commands):
 
 - 0: success;
@@ -19,10 +35,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from functools import partial
 
 import click
-import numpy as np
 
 from . import __version__
 from .errors import AffectError
@@ -94,17 +108,14 @@ def _data_file(what: str):
 def _parse_point(text: str | None, option: str):
     """``V,A[,D]`` -> (point (3,), weights), or None; a bad value is a usage error."""
     from .errors import ParameterError
-    from .querying import query_point
+    from .querying import parse_point
 
     if text is None:
         return None
     try:
-        values = [float(x) for x in text.replace(" ", "").split(",")]
-        return query_point(point=values)
-    except ValueError as exc:
-        detail = str(exc) if isinstance(exc, ParameterError) else ""
-        raise _usage(detail or f"expected valence,arousal[,dominance], e.g. 0.5,-0.3; "
-                     f"got {text!r}", option) from None
+        return parse_point(text)
+    except ParameterError as exc:
+        raise _usage(str(exc), option) from None
 
 
 def _require_matplotlib(option: str) -> None:
@@ -146,56 +157,31 @@ class _JsonStream:
             self._echo("[]" if self.n == 0 else "]")
 
 
-def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
-                   progress, overwrite, label, timeout=None, scheduler=None,
-                   settings=None, default_settings=None) -> int:
-    """Shared body of ``extract-image`` and ``extract-audio``.
+def _timeout(timeout):
+    """--timeout, else the command's default (``$AFFECT_FILE_TIMEOUT``, else 120 s):
+    a command applies it wherever the files are read, this process included."""
+    from .batch import default_timeout
 
-    `settings` (text values) describe how the rows were computed beyond the schema
-    (the audio analysis window), `default_settings` their defaults: a resume with other
-    settings than the output's is refused (:class:`~affect_features.output.TableWriter`).
-    """
-    from .batch import BatchSummary, Progress, expand_paths, map_files
-    from .output import TableWriter
+    return default_timeout() if timeout is None else timeout
 
-    summary = BatchSummary()
-    files = expand_paths(paths, extensions, failures=summary.failures)
-    for f in summary.failures:
-        _err(f"error: {f}")
-    if not files:
+
+def _extraction_reporters(output) -> dict:
+    """The callbacks of :func:`extraction.write_feature_table` that report as it goes:
+    each failed file at once, and what a resumed output already holds."""
+    return {"on_failure": lambda f: _err(f"error: {f}"),
+            "on_resume": lambda n: _err(f"resuming: {n} file(s) already in {output}")}
+
+
+def _extraction_exit(summary, paths, what: str) -> int:
+    """The closing message and exit code of an extraction's summary."""
+    if summary.no_files:
         # Not a header-only table and exit 0: nothing was extracted, say so and why.
-        _err(f"error: no {label.strip()} files found in {', '.join(map(str, paths))} "
-             f"(looked for {', '.join(sorted(extensions))}); nothing written")
+        _err(f"error: no {what} files found in {', '.join(map(str, paths))} "
+             f"(looked for {', '.join(summary.extensions)}); nothing written")
         return EXIT_FAILED_FILES
-    writer = TableWriter(output, names, resume=not overwrite, meta={"schema": schema},
-                         settings=settings, default_settings=default_settings)
-    todo = [p for p in files if p not in writer.done]
-    summary.n_total, summary.n_skipped = len(files), len(files) - len(todo)
-    if summary.n_skipped:
-        _err(f"resuming: {summary.n_skipped} file(s) already in {output}")
-    bar = Progress(len(todo), label=label, enabled=progress)
-    try:
-        for path, res in map_files(worker, todo, n_jobs=jobs, progress=bar,
-                                   timeout=timeout, scheduler=scheduler):
-            if hasattr(res, "reason"):
-                summary.failures.append(res)
-                if bar.enabled:
-                    click.echo("", err=True)
-                _err(f"error: {res}")
-            else:
-                writer.write(path, res)
-                summary.n_done += 1
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    except BaseException:
-        writer.abort()  # a fatal error: the existing output stays as it was
-        raise
-    finally:
-        bar.close()
-        writer.close(complete=not summary.interrupted)
     if summary.interrupted:
-        kept = (f"; {output} is unchanged, the new rows are in {writer.partial}"
-                if getattr(writer, "kept_partial", False) else "")
+        kept = (f"; {summary.output} is unchanged, the new rows are in "
+                f"{summary.kept_partial}" if summary.kept_partial else "")
         _err(f"interrupted: {summary.n_done} file(s) written{kept}; re-run to resume")
         return EXIT_INTERRUPTED
     if summary.failures:
@@ -203,6 +189,21 @@ def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
              f"{summary.n_done} written")
         return EXIT_FAILED_FILES
     return EXIT_OK
+
+
+def run_extraction(paths, *, worker, names, schema, extensions, output, jobs,
+                   progress, overwrite, label, timeout=None, scheduler=None,
+                   settings=None, default_settings=None) -> int:
+    """:func:`extraction.write_feature_table` as a command runs it: its messages on
+    stderr, its exit code returned."""
+    from .extraction import write_feature_table
+
+    summary = write_feature_table(
+        paths, worker=worker, names=names, schema=schema, extensions=extensions,
+        output=output, jobs=jobs, overwrite=overwrite, timeout=_timeout(timeout),
+        scheduler=scheduler, settings=settings, default_settings=default_settings,
+        progress=progress, label=label, **_extraction_reporters(output))
+    return _extraction_exit(summary, paths, label.strip())
 
 
 _common_extract_options = [
@@ -283,6 +284,22 @@ def _quiet_closed_stdout() -> None:
         pass
 
 
+def _one_blas_thread():
+    """The command's process is the application's own: its BLAS runs one thread, as in
+    the batch engine's workers. The analyses multiply small matrices, where a second
+    BLAS thread doubles the CPU time and, on a busy machine, slows the work (48 ms of
+    CPU per 30-s clip instead of 95, same wall clock when idle). Library calls leave
+    their caller's threads alone; only the command sets this, for its own run."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=1, user_api="blas")
+    except Exception:  # noqa: BLE001 - no threadpoolctl: threads as they are
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 class _AffectGroup(click.Group):
     """The command group: a closed stdout pipe is a quiet success, an AffectError one
     line on stderr and exit 2, the same whether run by :func:`main` or as ``cli``.
@@ -294,7 +311,8 @@ class _AffectGroup(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _one_blas_thread():
+                return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_closed_stdout()
             sys.exit(EXIT_OK)
@@ -329,17 +347,17 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout, sch
 
     One row per image: path, then the named features.
     """
+    from .extraction import extract_to_table
     from .features import parse_groups
-    from .image import IMAGE_GROUPS, IMAGE_SCHEMA, image_feature_names, image_vector
-    from .image.decode import IMAGE_EXTENSIONS
+    from .image import IMAGE_GROUPS
 
     groups = _groups_or_usage(parse_groups, groups, IMAGE_GROUPS)
-    names = image_feature_names(groups)
-    sys.exit(run_extraction(
-        paths, worker=partial(image_vector, groups=groups), names=names,
-        schema=IMAGE_SCHEMA, extensions=IMAGE_EXTENSIONS, output=output, jobs=jobs,
-        progress=progress, overwrite=overwrite, label="image ", timeout=timeout,
-        scheduler=scheduler))
+    summary = extract_to_table(
+        paths, modality="image", output=output, groups=groups, jobs=jobs,
+        overwrite=overwrite, timeout=_timeout(timeout), scheduler=scheduler,
+        progress=progress,
+        **_extraction_reporters(output))
+    sys.exit(_extraction_exit(summary, paths, "image"))
 
 
 @cli.command("extract-audio", short_help="Audio descriptors of files or folders.")
@@ -352,22 +370,17 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout, sch
 def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, scheduler,
                   offset, duration):
     """Audio descriptors (timbre, spectral, dynamics, rhythm, tonal) of files or folders."""
-    from .audio import AUDIO_GROUPS, AUDIO_SCHEMA, audio_feature_names, audio_vector
-    from .audio.decode import AUDIO_EXTENSIONS
+    from .audio import AUDIO_GROUPS
+    from .extraction import extract_to_table
     from .features import parse_groups
 
     groups = _groups_or_usage(parse_groups, groups, tuple(AUDIO_GROUPS))
-    names = audio_feature_names(groups)
-    sys.exit(run_extraction(
-        paths, worker=partial(audio_vector, groups=groups, offset=offset,
-                              duration=duration),
-        names=names, schema=AUDIO_SCHEMA, extensions=AUDIO_EXTENSIONS, output=output,
-        jobs=jobs, progress=progress, overwrite=overwrite, label="audio ",
-        timeout=timeout, scheduler=scheduler,
-        settings={"offset": "centred" if offset is None else repr(float(offset)),
-                  "duration": "default" if duration is None else repr(float(duration))},
-        default_settings={"offset": "centred", "duration": "default"}))
-
+    summary = extract_to_table(
+        paths, modality="audio", output=output, groups=groups, jobs=jobs,
+        overwrite=overwrite, timeout=_timeout(timeout), scheduler=scheduler,
+        progress=progress,
+        offset=offset, duration=duration, **_extraction_reporters(output))
+    sys.exit(_extraction_exit(summary, paths, "audio"))
 
 
 # --------------------------------------------------------------------- emotion space
@@ -423,41 +436,16 @@ def labels(taxonomies, moods, map_, overrides):
                    f"{row.arousal:+.3f}\t{row.dominance:+.3f}\t{row.quadrant}")
 
 
-def _modality_of(path: str) -> str | None:
-    from .audio.decode import AUDIO_EXTENSIONS
-    from .image.decode import IMAGE_EXTENSIONS
+def _load_model(path, modality: str, option: str):
+    """The model an option names (else the shipped one); one of the other modality is
+    a usage error naming the option."""
+    from .errors import ParameterError
+    from .prediction import load_model
 
-    ext = os.path.splitext(path)[1].lower()
-    if ext in IMAGE_EXTENSIONS:
-        return "image"
-    if ext in AUDIO_EXTENSIONS:
-        return "audio"
-    return None
-
-
-def _predict_worker(path: str, image_model=None, audio_model=None):
-    from .matching import predict_audio, predict_image
-
-    kind = _modality_of(path)
-    if kind == "image":
-        return predict_image(path, model=image_model).as_dict()
-    if kind == "audio":
-        pred = predict_audio(path, model=audio_model)
-        out = pred.as_dict()
-        if audio_model is not None and audio_model.has_quadrant_head:
-            # The head's probabilities beside the point; the quadrant from whichever
-            # of the two the model's card chose (EmotionModel.quadrant_source).
-            from .models import QUADRANTS
-            proba = audio_model.predict_quadrant_proba(pred.features)
-            out["quadrant_probabilities"] = {q: float(p) for q, p in zip(QUADRANTS, proba)}
-            out.update({f"quadrant_probability.{q}": float(p)
-                        for q, p in zip(QUADRANTS, proba)})
-            out["quadrant_source"] = audio_model.quadrant_source
-            if audio_model.quadrant_source == "head":
-                out["quadrant"] = QUADRANTS[int(np.argmax(proba))]
-        return out
-    raise AffectError(f"unknown file type {os.path.splitext(path)[1] or '(none)'}; "
-                      f"expected an image or audio extension")
+    try:
+        return load_model(path or None, modality)
+    except ParameterError as exc:
+        raise _usage(str(exc), option) from None
 
 
 class _RecordWriter:
@@ -531,55 +519,57 @@ def predict(paths, output, fmt, image_model, audio_model, jobs, progress):
     gives the quadrant."""
     import io
 
-    from .audio.decode import AUDIO_EXTENSIONS
-    from .batch import Progress, default_jobs, expand_paths, map_files
-    from .image.decode import IMAGE_EXTENSIONS
-    from .models import EmotionModel
+    from .batch import Progress, default_jobs
+    from .prediction import predict_files
 
     if jobs < 0:
         raise _usage("must be 0 (all cores) or a positive number", "--jobs")
     fmt = _format_for(fmt, output, "jsonl")
-    failures = []
-    files = expand_paths(paths, set(IMAGE_EXTENSIONS) | set(AUDIO_EXTENSIONS),
-                         failures=failures)
+    # The models are loaded once, for the kinds of file found: a bad model fails
+    # before any file is read.
+    batch = predict_files(paths, image_model=image_model or None,
+                          audio_model=audio_model or None, jobs=jobs or default_jobs(),
+                          timeout=_timeout(None))
+    failures = list(batch.failures)
     for f in failures:
         _err(f"error: {f}")
-    # Loaded once here (a bad model fails before any file), not once per file.
-    models = {}
-    for kind, given in (("image", image_model), ("audio", audio_model)):
-        if any(_modality_of(p) == kind for p in files):
-            models[kind] = EmotionModel.load(given) if given else EmotionModel.default(kind)
     buffer = io.StringIO() if output else None
     columns = PREDICT_COLUMNS
-    if models.get("audio") is not None and models["audio"].has_quadrant_head:
+    if batch.has_quadrant_head:
         columns += PREDICT_QUADRANT_COLUMNS["csv" if fmt == "csv" else "json"]
     writer = _RecordWriter(fmt, columns, out=buffer)
-    worker = partial(_predict_worker, image_model=models.get("image"),
-                     audio_model=models.get("audio"))
-    bar = Progress(len(files), label="predict ", enabled=progress)
+    bar = Progress(len(batch.files), label="predict ", enabled=progress)
     interrupted = False
     try:
-        for path, res in map_files(worker, files, n_jobs=jobs or default_jobs(),
-                                   progress=bar):
+        for path, res in batch.run(progress=bar):
             if hasattr(res, "reason"):
                 failures.append(res)
                 if bar.enabled:
                     click.echo("", err=True)
                 _err(f"error: {res}")
             else:
-                writer.write(res)
+                writer.write(_prediction_row(res))
     except KeyboardInterrupt:
         interrupted = True
     finally:
         bar.close()
     writer.close()
     if output:
-        from .output import atomic_write_text
+        from .writing import atomic_write_text
         atomic_write_text(output, buffer.getvalue())
     if interrupted:
         _err(f"interrupted: {writer.n} file(s) written")
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_FAILED_FILES if failures else EXIT_OK)
+
+
+def _prediction_row(pred) -> dict:
+    """A prediction's fields, with the quadrant probabilities also one per column
+    (for CSV)."""
+    row = pred.as_dict()
+    for q, p in (pred.quadrant_probabilities or {}).items():
+        row[f"quadrant_probability.{q}"] = p
+    return row
 
 
 # -------------------------------------------------------------------------- matching
@@ -600,29 +590,6 @@ def _parse_weights(value: str):
     return w
 
 
-def _song_line(rank: int, s: dict) -> str:
-    """One song of a match, for people: who, where, distance, point, quadrant."""
-    from .batch import printable_path as safe  # tags and names from anywhere
-    from .space import QUADRANT_NAMES
-
-    who = " - ".join(x for x in (s.get("artist"), s.get("title")) if x)
-    who = who or s.get("path") or str(s.get("source_id"))
-    where = f"  [{safe(s['path'])}]" if s.get("path") and who != s.get("path") else ""
-    who = safe(str(who))
-    q = s.get("quadrant")
-    about = f"; {q} {QUADRANT_NAMES[q]}" if q in QUADRANT_NAMES else ""
-    label = s.get("label")
-    if label and label != q:  # the data set's label, when the point disagrees with it
-        about += f", labelled {label}"
-    return (f"  {rank}. {who}{where}  (distance {s['distance']:.2f}; "
-            f"V {s['valence']:+.2f} A {s['arousal']:+.2f} D {s['dominance']:+.2f}{about})")
-
-
-#: Columns of `affect match --format csv` (see the README's output reference).
-MATCH_CSV_COLUMNS = ("photo", "photo_valence", "photo_arousal", "photo_dominance",
-                     "photo_quadrant", "rank", "artist", "title", "path", "song_id",
-                     "song_label", "distance", "song_valence", "song_arousal",
-                     "song_dominance", "song_quadrant", "song_mood")
 
 
 @cli.command("match", short_help="Songs that feel like a photo, a mood or a point.")
@@ -675,13 +642,12 @@ def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain,
     when there is one, else from the shipped 4Q catalogue; the output says which.
     Quadrants: Q1 happy/excited, Q2 angry/tense, Q3 sad/depressed, Q4 calm/relaxed.
     """
-    from .batch import expand_paths
     from .errors import ParameterError
-    from .image.decode import IMAGE_EXTENSIONS
-    from .library import library_description, matching_library
-    from .matching import match
-    from .models import EmotionModel
-    from .querying import describe_tracks, query_point, songs_near
+    from .library import default_library_path, library_description, matching_library
+    from .matching import MATCH_FIELDS, match_photos, match_query, match_rows
+    from .media import IMAGE_EXTENSIONS, walk
+    from .querying import query_point
+    from .reports import match_lines
 
     if top_k < 1:
         raise _usage("must be at least 1", "--top-k")
@@ -698,39 +664,31 @@ def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain,
         _require_matplotlib("--plot")
     if library and catalogue:
         raise _usage("give --library or --catalogue, not both", "--catalogue")
-    query = None
     if mood is not None:
         try:
-            query = query_point(mood=mood)
+            query_point(mood=mood)
         except ParameterError as exc:
             raise _usage(f"{exc}; `affect labels --moods` lists the mood words",
                          "--mood") from None
     elif point_text is not None:
-        query = _parse_point(point_text, "--point")
+        _parse_point(point_text, "--point")
     lib = matching_library(library, catalogue=catalogue)
     source = library_description(lib)
-    library_id = lib.path if lib.path != ":memory:" else \
-        f"catalogue:{lib.metadata.get('catalogue', '')}"
     failures, files = [], []
     if not by_query:
-        files = expand_paths(photos, IMAGE_EXTENSIONS, failures=failures)
+        files = walk(photos, IMAGE_EXTENSIONS, failures=failures)
         for f in failures:
             _err(f"error: {f}")
         if plot and len(files) != 1:
             raise _usage(f"draws one photo; {len(files)} given", "--plot")
-    m = (EmotionModel.load(model) if model else EmotionModel.default("image")) \
-        if files else None
-    if files and method == "joint":  # loaded once for all the photos
-        from .joint import JointEmbedding
-        from .matching import default_joint_model
-
-        joint_model = (JointEmbedding.load(joint_model) if joint_model
-                       else default_joint_model())
-    if m is not None and m.modality != "image":
-        raise _usage(f"{model}: a {m.modality} model; photos need an image model", "--model")
+        results = match_photos(
+            files, lib, k=top_k, model=_load_model(model, "image", "--model"),
+            weights=w, explain_top=8 if explain else 0, align=not no_align,
+            method=method, joint_model=joint_model or None) if files else []
+    else:
+        results = [(None, match_query(lib, mood=mood, point=point_text, k=top_k,
+                                      weights=w))]
     if lib.path == ":memory:" and not catalogue:
-        from .library import default_library_path
-
         _err(f"no music library at {default_library_path()} yet, so the songs come from "
              f"the shipped catalogue; `affect index FOLDER` builds yours")
     if fmt == "table":
@@ -738,139 +696,47 @@ def match_cmd(photos, mood, point_text, library, catalogue, top_k, fmt, explain,
     else:
         _err(f"songs from {source}")
     if fmt == "csv":
-        out = _RecordWriter("csv", MATCH_CSV_COLUMNS, float_format=".4f")
+        out = _RecordWriter("csv", MATCH_FIELDS, float_format=".4f")
     elif fmt in ("json", "jsonl"):
         out = _JsonStream(fmt)
     found, drawn, warned = [], None, False
-    for photo in files or [None]:
-        if photo is None:  # a --mood / --point query
-            point, qw = query
-            songs = songs_near(lib, point, k=top_k,
-                               weights=tuple(a * b for a, b in zip(w, qw)))
-            from .space import QUADRANT_NAMES, nearest_word, quadrant
-
-            q = str(quadrant(point))
-            name = f"mood '{mood.strip().lower()}'" if mood is not None else \
-                f"point {point_text}"
-            head = {"query": f"mood:{mood.strip().lower()}" if mood is not None
-                    else f"point:{point_text}",
-                    "valence": float(point[0]), "arousal": float(point[1]),
-                    "dominance": float(point[2]), "quadrant": q,
-                    "mood": nearest_word(point, 1)[0]}
-            record = {**head, "library": library_id, "songs": songs}
-            drawn = (name, name, point, None, songs)
-            if fmt == "table":
-                v, a, d = point
-                click.echo(f"{name}\n  point  valence {v:+.2f}  arousal {a:+.2f}  "
-                           f"dominance {d:+.2f}   {q} {QUADRANT_NAMES[q]}")
-                for rank, s in enumerate(songs, 1):
-                    click.echo(_song_line(rank, s))
-            elif fmt == "csv":
-                for rank, s in enumerate(songs, 1):
-                    out.write(_csv_song_row(head["query"], point, q, rank, s))
-            else:
-                out.write(record)
-            found += songs
+    for photo, res in results:
+        if isinstance(res, AffectError):  # this photo could not be matched
+            failures.append(res)
+            _err(f"error: {res}")
             continue
-        try:
-            res = match(photo, lib, k=top_k, model=m, weights=w,
-                        explain_top=8 if explain else 0, align=not no_align,
-                        method=method, joint_model=joint_model)
-        except AffectError as exc:
-            failures.append(exc)
-            _err(f"error: {exc}")
-            continue
-        describe_tracks(res.songs)
-        if res.warning and not warned:
+        if getattr(res, "warning", None) and not warned:
             _err(f"warning: {res.warning}")
             warned = True
         found += res.songs
-        p = res.photo
-        shown = p.match_point if p.match_point is not None else p.point
-        drawn = (os.path.basename(p.path), "photo", shown,
-                 getattr(p, "uncertainty", None), res.songs)
+        drawn = res
         if fmt in ("json", "jsonl"):
-            out.write({**res.as_dict(), "library": library_id})
+            out.write(res.as_dict())
         elif fmt == "csv":
-            for rank, s in enumerate(res.songs, 1):
-                out.write(_csv_song_row(p.path, p.point, p.quadrant, rank, s))
+            for row in match_rows(res):
+                out.write(row)
         else:
-            from .space import QUADRANT_NAMES
-
-            from .batch import printable_path
-
-            v, a, d = p.point
-            unsure = [ax for ax in ("valence", "arousal") if ax in p.uncertain]
-            hedge = f" ({' and '.join(unsure)} uncertain)" if unsure else ""
-            click.echo(f"{printable_path(p.path)}\n  point  valence {v:+.2f}  arousal {a:+.2f}  "
-                       f"dominance {d:+.2f}   {p.quadrant} {QUADRANT_NAMES[p.quadrant]}"
-                       f"{hedge}, feels '{p.mood_word}'")
-            if p.confidence is not None:
-                click.echo("  sure   " + "  ".join(
-                    f"{ax} {'uncertain' if ax in p.uncertain else f'{c:.0%}'}"
-                    for ax, c in zip(("valence", "arousal", "dominance"), p.confidence))
-                    + "   (chance that the side of neutral is right)")
-            if p.match_point is not None and not np.allclose(p.match_point, p.point):
-                mv, ma, md = p.match_point
-                click.echo(f"  on the songs' scale: valence {mv:+.2f}  arousal {ma:+.2f}  "
-                           f"dominance {md:+.2f}")
-            if res.method == "joint":
-                click.echo(f"  songs chosen in the joint embedding (nearest label "
-                           f"{p.joint_label}; distance = 1 - cosine similarity)")
-            elif res.weights is not None:
-                decides = [ax for ax, wt in zip(("valence", "arousal", "dominance"),
-                                                res.weights) if wt > 0]
-                click.echo(f"  songs chosen by {', '.join(decides)} (axes weighted by "
-                           f"how reliably the model predicts them on new photos)")
-            for rank, s in enumerate(res.songs, 1):
-                click.echo(_song_line(rank, s))
-            if res.explanation:
-                click.echo("  why: features that moved the photo's point most")
-                for e in res.explanation:
-                    click.echo(f"     {e['feature']:<40} value {e['value']:.3g} "
-                               f"(mean {e['mean']:.3g}): dV {e['delta_valence']:+.2f} "
-                               f"dA {e['delta_arousal']:+.2f}")
+            for line in match_lines(res):
+                click.echo(line)
     if fmt != "table":
         out.close()
     for problem in getattr(lib, "skipped", {}).values():  # bad stored rows, left out
         _err(f"warning: {lib.path}: {problem}")
     if plot and drawn is not None:
-        from .plotting import plot_match
+        from .plotting import plot_result
 
-        name, what, point, uncertainty, songs = drawn
-        plot_match(plot, library=lib, point=point, songs=songs, uncertainty=uncertainty,
-                   label=what, title=f"{name}: its {len(songs)} nearest songs\n{source}")
+        plot_result(plot, drawn, library=lib)
         _err(f"wrote {plot}")
     if m3u:
         _write_m3u(m3u, found)
     sys.exit(EXIT_FAILED_FILES if failures else EXIT_OK)
 
 
-def _csv_song_row(query: str, point, quadrant: str, rank: int, s: dict) -> dict:
-    v, a, d = (float(x) for x in point)
-    return {"photo": query, "photo_valence": v, "photo_arousal": a, "photo_dominance": d,
-            "photo_quadrant": quadrant, "rank": rank, "artist": s.get("artist"),
-            "title": s.get("title"), "path": s.get("path"), "song_id": s.get("source_id"),
-            "song_label": s.get("label"), "distance": float(s["distance"]),
-            "song_valence": float(s["valence"]), "song_arousal": float(s["arousal"]),
-            "song_dominance": float(s["dominance"]), "song_quadrant": s.get("quadrant"),
-            "song_mood": s.get("mood")}
-
-
 def _write_m3u(path: str, tracks) -> None:
-    """An M3U playlist of tracks (first occurrence of each file), written atomically."""
-    from .output import atomic_write_bytes
-    from .querying import m3u_playlist
+    """Write tracks as a playlist (:func:`querying.write_playlist`) and say so."""
+    from .querying import write_playlist
 
-    seen, unique = set(), []
-    for t in tracks:
-        key = t.get("path") or ("id", t.get("id"))
-        if key not in seen:
-            seen.add(key)
-            unique.append(t)
-    text, left_out = m3u_playlist(unique)
-    atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
-    n = len(unique) - left_out
+    n, left_out = write_playlist(path, tracks)
     note = (f"; {left_out} left out: catalogue songs have no file (and a path with a "
             f"line break cannot be an M3U line)" if left_out else "")
     _err(f"wrote {path}: {n} track(s){note}")
@@ -897,36 +763,20 @@ def _write_m3u(path: str, tracks) -> None:
 def index_cmd(folders, library, jobs, model, progress, retry_errors, scheduler):
     """Build or update a music library: analyse new and changed songs, drop vanished
     ones, re-predict points when the model changed (without decoding again)."""
-    from .audio import extract_audio_features
-    from .batch import default_jobs
-    from .library import MusicLibrary, default_library_path
-    from .models import EmotionModel
+    from .library import index_music
 
-    m = EmotionModel.load(model) if model else EmotionModel.default("audio")
-    if m.modality != "audio":
-        raise _usage(f"{model}: a {m.modality} model; songs need an audio model", "--model")
-    version = m.version  # the weights' SHA-256: another model, other points
-    path = library or default_library_path()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    if progress is None:
-        progress = sys.stderr.isatty()
-    with MusicLibrary(path) as lib:
-        n = lib.repredict(lambda X: m.predict(X, schema=m.schema, names=m.names),
-                          version, descriptor_schema=m.schema)
-        if n:
-            _err(f"re-predicted {n} point(s) with model {version[:12]} from the stored "
-                 f"descriptors")
-        report = lib.index(folders, analyse=partial(extract_audio_features, schema=m.schema),
-                           predict=lambda X: m.predict(X), model_version=version,
-                           jobs=jobs or default_jobs(), progress=progress,
-                           retry_errors=retry_errors, scheduler=scheduler)
-    click.echo(f"library {path}: {report}", err=True)
-    failed = getattr(report, "failures", None) or getattr(report, "failed", None)
-    if failed:
-        for f in failed:
-            _err(f"error: {f}")
-    for problem in lib.skipped.values():  # stored rows that could not be used
-        _err(f"error: {lib.path}: {problem}")
+    result = index_music(
+        folders, library=library, model=_load_model(model, "audio", "--model"),
+        jobs=jobs, progress=progress, retry_errors=retry_errors, scheduler=scheduler,
+        timeout=_timeout(None), on_repredicted=lambda n, version: _err(
+            f"re-predicted {n} point(s) with model {version[:12]} from the stored "
+            f"descriptors"))
+    report = result.report
+    click.echo(f"library {result.library}: {report}", err=True)
+    for f in result.failures:
+        _err(f"error: {f}")
+    for problem in result.skipped:  # stored rows that could not be used
+        _err(f"error: {problem}")
     if getattr(report, "failed_before", 0):
         _err(f"{report.failed_before} file(s) failed in an earlier run and were not "
              f"retried: `affect library list --failed` says why; --retry-errors "
@@ -934,7 +784,7 @@ def index_cmd(folders, library, jobs, model, progress, retry_errors, scheduler):
     if getattr(report, "interrupted", False):
         _err("interrupted: the tracks analysed so far are stored; re-run to resume")
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(EXIT_FAILED_FILES if failed or lib.skipped else EXIT_OK)
+    sys.exit(EXIT_FAILED_FILES if result.failures or result.skipped else EXIT_OK)
 
 
 # ------------------------------------------------------------------------ the library
@@ -949,19 +799,11 @@ def _library_option(f):
 
 
 def _open_library_for_reading(library_path, catalogue=False):
-    from .library import MusicLibrary, default_catalogue, default_library_path
+    from .querying import read_library
 
     if library_path and catalogue:
         raise _usage("give --library or --catalogue, not both", "--catalogue")
-    if catalogue:
-        return default_catalogue()
-    path = os.fspath(library_path or default_library_path())
-    if not os.path.exists(path):
-        from .errors import LibraryError
-        raise LibraryError(f"{path}: no music library yet; build it with "
-                           f"`affect index FOLDER`" + (f" --library {path}"
-                                                       if library_path else ""))
-    return MusicLibrary(path, create=False, readonly=True)
+    return read_library(library_path, catalogue=catalogue)
 
 
 def _selection_options(f):
@@ -985,6 +827,8 @@ def _selection_options(f):
 
 
 def _selected(lib, quadrant, mood, near, top_k, failed=False):
+    """:func:`querying.list_tracks` of the selection options; a bad value is a usage
+    error naming its option."""
     from .errors import ParameterError
     from .querying import list_tracks
 
@@ -1013,12 +857,6 @@ def library_group():
     """
 
 
-#: Columns of `affect library list` (csv, json, jsonl), see the README.
-LIST_COLUMNS = ("id", "path", "artist", "title", "album", "valence", "arousal",
-                "dominance", "quadrant", "mood", "label", "model_version", "error",
-                "distance")
-
-
 @library_group.command("list", short_help="List songs, by quadrant, mood or point.")
 @_library_option
 @_selection_options
@@ -1031,33 +869,21 @@ LIST_COLUMNS = ("id", "path", "artist", "title", "album", "valence", "arousal",
 def library_list(library_path, catalogue, quadrant, mood, near, top_k, failed, fmt):
     """List the songs of the library: all (by path), those of a quadrant or mood word,
     the nearest to a point (--near), or the files that failed (--failed)."""
-    from .batch import printable_path as safe  # tags and names from anywhere
-    from .space import QUADRANT_NAMES
+    from .querying import LIST_FIELDS
+    from .reports import track_line
 
     with _open_library_for_reading(library_path, catalogue) as lib:
         rows = _selected(lib, quadrant, mood, near, top_k, failed)
     if fmt != "table":
-        cols = [c for c in LIST_COLUMNS if c != "distance" or near or mood]
-        writer = _RecordWriter(fmt, cols, float_format=".4f")
+        # each row's distance, when ranked by a point or a mood word
+        writer = _RecordWriter(fmt, LIST_FIELDS + (("distance",) if near or mood else ()),
+                               float_format=".4f")
         for r in rows:
             writer.write(r)
         writer.close()
         return
     for r in rows:
-        who = safe(" - ".join(x for x in (r.get("artist"), r.get("title")) if x) or
-                   (os.path.basename(r["path"]) if r.get("path") else str(r.get("id"))))
-        where = f"  [{safe(r['path'])}]" if r.get("path") else ""
-        if r.get("error") is not None and r.get("valence") is None:
-            click.echo(f"{who}{where}\n  failed: {safe(r['error'])}")
-            continue
-        if r.get("valence") is None:
-            click.echo(f"{who}{where}  (no point yet: `affect index` predicts it)")
-            continue
-        dist = f"distance {r['distance']:.2f}; " if "distance" in r else ""
-        q = r["quadrant"]
-        label = f", labelled {r['label']}" if r.get("label") and r["label"] != q else ""
-        click.echo(f"{who}{where}  ({dist}V {r['valence']:+.2f} A {r['arousal']:+.2f} "
-                   f"D {r['dominance']:+.2f}; {q} {QUADRANT_NAMES[q]}{label}; {r['mood']})")
+        click.echo(track_line(r))
 
 
 @library_group.command("stats", short_help="Size and state of the library.")
@@ -1069,40 +895,15 @@ def library_stats(library_path, catalogue, fmt):
     the size on disk."""
     import json as _json
 
-    from .space import QUADRANT_NAMES
+    from .reports import library_stats_lines
 
     with _open_library_for_reading(library_path, catalogue) as lib:
         st = lib.stats()
     if fmt == "json":
         click.echo(_json.dumps(st, indent=1))
         return
-    path = st["path"] if st["path"] != ":memory:" else \
-        f"the shipped catalogue {st['metadata'].get('catalogue', '')}"
-    rows = [("library", path),
-            ("tracks", f"{st['tracks']} ({st['files']} files)"),
-            ("with a point", str(st["with_point"])),
-            ("failed", str(st["failed"]) + (" (`affect library list --failed`)"
-                                            if st["failed"] else ""))]
-    for q, n in st["quadrants"].items():
-        share = f" ({100 * n / st['with_point']:.0f}%)" if st["with_point"] else ""
-        rows.append((f"  {q} {QUADRANT_NAMES[q]}", f"{n}{share}"))
-    for version, n in st["model_versions"].items():
-        rows.append(("model version", f"{(version or 'none')[:16]}: {n} points"))
-    for schema, n in st["descriptor_schemas"].items():
-        rows.append(("descriptor schema", f"{schema or 'none'}: {n} tracks"))
-    rows.append(("library schema", str(st["library_schema"])))
-    rows.append(("size on disk", _human_bytes(st["size_bytes"])))
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        click.echo(f"{key:<{width}}  {value}")
-
-
-def _human_bytes(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"  # pragma: no cover
+    for line in library_stats_lines(st):
+        click.echo(line)
 
 
 @library_group.command("export", short_help="Write songs as an M3U playlist.")
@@ -1127,14 +928,9 @@ def library_export(library_path, catalogue, quadrant, mood, near, top_k, m3u):
 def library_remove(paths, library_path):
     """Forget the tracks of these files, or of every file under these folders. The
     files themselves are left alone (indexing their folder again adds them back)."""
-    from .library import MusicLibrary, default_library_path
+    from .library import forget_music
 
-    path = os.fspath(library_path or default_library_path())
-    if not os.path.exists(path):
-        from .errors import LibraryError
-        raise LibraryError(f"{path}: no such music library")
-    with MusicLibrary(path, create=False) as lib:
-        removed = lib.remove(paths)
+    removed = forget_music(paths, library=library_path)
     missing = [p for p, n in removed.items() if n == 0]
     for p, n in removed.items():
         if n:
@@ -1200,7 +996,7 @@ def train_cmd(modality, datasets, output, seeds, cv, evaluate_folds, seed, jobs,
     data, the chosen settings and the measured figures beside chance and the majority
     answer. The full record is the model card, OUTPUT.json.
     """
-    from .reports import training_summary
+    from .reports import majority_share, training_summary
     from .training import train_from_specs
 
     if cv < 2:
@@ -1222,9 +1018,7 @@ def train_cmd(modality, datasets, output, seeds, cv, evaluate_folds, seed, jobs,
         _err(f"skipped: {f}")
     npz, card = model.save(output)
     _err(f"wrote {npz} and {card}")
-    quads = [str(q) for q in data.quadrants if q is not None and str(q)]
-    majority = (max(quads.count(q) for q in set(quads)) / len(quads)) if quads else None
-    for line in training_summary(model.card, majority=majority):
+    for line in training_summary(model.card, majority=majority_share(data.quadrants)):
         click.echo(line)
 
 
@@ -1299,7 +1093,7 @@ def evaluate_cmd(image_specs, music_specs, folds, image_model, audio_model, outp
                            targets=targets, image_groups=groups, methods=method_list)
     text = _json.dumps(report, indent=1, default=float)
     if output:
-        from .output import atomic_write_text
+        from .writing import atomic_write_text
         atomic_write_text(output, text + "\n")
     if fmt == "json":
         click.echo(text)

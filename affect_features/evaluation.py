@@ -9,7 +9,8 @@ Two families:
   :func:`confusion_matrix`, gathered by :func:`matching_report`.
 - *Regression*: predicted against rated points of the valence-arousal-dominance space.
   :func:`pearson_r`, :func:`r2_score`, :func:`binary_accuracy`, :func:`quadrant_accuracy`,
-  gathered by :func:`regression_report`.
+  gathered by :func:`regression_report` (complete points) and :func:`regression_metrics`
+  (targets with unknown axes, as models are cross-validated).
 
 Every function returns a finite number for every valid input; the degenerate cases
 (constant inputs, classes without samples) are defined in each docstring. Reports hold
@@ -27,6 +28,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -50,6 +52,8 @@ __all__ = [
     "binary_accuracy",
     "quadrant_accuracy",
     "regression_report",
+    "regression_metrics",
+    "log_loss",
     "matching_report",
 ]
 
@@ -445,41 +449,65 @@ def pearson_r(x, y) -> float:
     return float(np.clip(r, -1.0, 1.0))
 
 
-def r2_score(true, pred) -> float:
-    """Coefficient of determination of predictions.
+def _columns(x, name: str) -> np.ndarray:
+    """Finite values, one column (shape (n,)) or several (shape (n, k))."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be numeric") from None
+    if arr.ndim not in (1, 2) or arr.shape[0] == 0 or arr.size == 0:
+        raise ParameterError(f"{name} must be a non-empty array of shape (n,) or (n, k), "
+                             f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{name} must be finite (got NaN or inf)")
+    return arr
+
+
+def r2_score(true, pred):
+    """Coefficient of determination of predictions, per column.
 
     Parameters
     ----------
-    true, pred : array_like, shape (n,)
+    true, pred : array_like, shape (n,) or (n, k)
+        Finite values of the same shape.
 
     Returns
     -------
-    r2 : float, at most 1
+    r2 : float, or ndarray of shape (k,) for 2-D inputs (one per column); at most 1
         ``1 - sum (t - p)^2 / sum (t - mean t)^2``; negative when the predictions are worse
         than predicting the mean (never below the most negative float64). When `true`
-        is constant: 1.0 if the predictions are exact, else 0.0 (the convention of
-        scikit-learn's ``force_finite``).
+        (a column of it) is constant: 1.0 if the predictions are exact, else 0.0 (the
+        convention of scikit-learn's ``force_finite``).
 
     Examples
     --------
     >>> r2_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
     0.5
+    >>> r2_score([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]], [[1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
+    array([0.5, 1. ])
     """
-    true = _values(true, "true")
-    pred = _values(pred, "pred")
-    _same_length(true, pred, "true and pred")
+    true = _columns(true, "true")
+    pred = _columns(pred, "pred")
+    if true.shape != pred.shape:
+        raise ParameterError(f"true and pred differ in shape ({true.shape} and {pred.shape})")
+    # Columns contiguous: each column's sums are then numpy's pairwise sums of that
+    # column alone, so a column scores the same bits as on its own (1-D), whatever the
+    # memory layout of the input.
+    true, pred = np.asfortranarray(true), np.asfortranarray(pred)
     error = true - pred
-    if np.ptp(true) == 0:
-        return 1.0 if not np.any(error) else 0.0
-    deviation = true - true.mean()
+    constant = np.ptp(true, axis=0) == 0
+    deviation = true - true.mean(axis=0)
     # Both sums in units of the largest deviation: ss_tot >= 1, so it cannot underflow
     # to 0 for tiny spreads; the ratio is unchanged.
-    scale = np.abs(deviation).max()
+    scale = np.where(constant, 1.0, np.abs(deviation).max(axis=0))
     with np.errstate(over="ignore", under="ignore"):
-        ss_tot = float(((deviation / scale) ** 2).sum())
-        ss_res = float(((error / scale) ** 2).sum())
+        ss_tot = ((deviation / scale) ** 2).sum(axis=0)
+        ss_res = ((error / scale) ** 2).sum(axis=0)
+        ratio = ss_res / np.where(constant, 1.0, ss_tot)
     # Predictions astronomically worse than the spread of `true` would give -inf.
-    return max(1.0 - ss_res / ss_tot, float(np.finfo(np.float64).min))
+    r2 = np.maximum(1.0 - ratio, np.finfo(np.float64).min)
+    r2 = np.where(constant, np.where(np.any(error != 0, axis=0), 0.0, 1.0), r2)
+    return float(r2) if true.ndim == 1 else r2
 
 
 def binary_accuracy(true, pred, threshold: float = 0.0) -> float:
@@ -573,6 +601,93 @@ def regression_report(true_points, pred_points,
             "binary_accuracy": binary_accuracy(t, p),
         }
     return report
+
+
+def log_loss(proba, classes) -> float:
+    """Mean negative log-likelihood of the true classes under predicted probabilities.
+
+    Parameters
+    ----------
+    proba : array_like, shape (n, k)
+        Class probabilities of each sample (rows summing to 1).
+    classes : array_like of int, shape (n,)
+        Index in ``0..k-1`` of each sample's true class.
+
+    Returns
+    -------
+    loss : float >= 0
+        ``-mean_i log p[i, classes[i]]``, each probability floored at 1e-300 so that a
+        confident mistake costs about 690.8, never infinity.
+
+    Examples
+    --------
+    >>> log_loss([[0.5, 0.5], [0.25, 0.75]], [0, 1])  # -(log 0.5 + log 0.75) / 2
+    0.4904146265058631
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    classes = np.asarray(classes)
+    if proba.ndim != 2 or classes.shape != (proba.shape[0],) or proba.shape[0] == 0:
+        raise ParameterError(f"proba must be (n, k) and classes (n,), got {proba.shape} "
+                             f"and {classes.shape}")
+    picked = proba[np.arange(len(classes)), classes]
+    return -float(np.mean(np.log(np.maximum(picked, 1e-300))))
+
+
+def regression_metrics(Y_true, Y_pred, *, quadrants=None) -> dict:
+    """Per-axis Pearson r and R², and Russell-quadrant accuracy, with unknown targets.
+
+    Unlike :func:`regression_report` (complete points), targets may be NaN where an axis
+    is unknown (a set rated on valence and arousal only): each axis is scored on the
+    rows where both its target and its prediction are finite.
+
+    Parameters
+    ----------
+    Y_true : ndarray, shape (n, 3)
+        Targets, NaN where unknown (those entries are left out, axis by axis).
+    Y_pred : ndarray, shape (n, 3)
+        Predictions.
+    quadrants : sequence of str, optional
+        True quadrant labels (``"Q1"``..``"Q4"``; empty/None entries left out). Default:
+        the quadrants of the true points (rows with valence and arousal known).
+
+    Returns
+    -------
+    metrics : dict
+        ``{axis: {"r", "r2", "n"}}`` for each axis with known values (:func:`pearson_r`
+        and :func:`r2_score`, finite also for constant inputs), ``"mean_r2_va"`` (NaN
+        when neither valence nor arousal is known), ``"quadrant_accuracy"`` (NaN
+        without a scored row) and ``"n_quadrant"``.
+    """
+    from .space import canonical_label
+
+    Y_true = np.asarray(Y_true, dtype=np.float64)
+    Y_pred = np.asarray(Y_pred, dtype=np.float64)
+    out: dict = {}
+    for a, axis in enumerate(AXES):
+        ok = np.isfinite(Y_true[:, a]) & np.isfinite(Y_pred[:, a])
+        if not ok.any():
+            continue
+        t, p = Y_true[ok, a], Y_pred[ok, a]
+        out[axis] = {"r": pearson_r(t, p), "r2": r2_score(t, p), "n": int(ok.sum())}
+    va = [out[a]["r2"] for a in AXES[:2] if a in out]
+    out["mean_r2_va"] = float(np.mean(va)) if va else math.nan
+    if quadrants is not None:
+        truth = np.array(["" if q is None or str(q).strip() == ""
+                          else canonical_label(q, "russell") for q in quadrants])
+        ok = (truth != "") & np.all(np.isfinite(Y_pred[:, :2]), axis=1)
+    else:
+        ok = np.all(np.isfinite(Y_true[:, :2]), axis=1) & \
+            np.all(np.isfinite(Y_pred[:, :2]), axis=1)
+        truth = np.full(len(Y_true), "", dtype=object)
+        if ok.any():
+            truth[ok] = quadrant(Y_true[ok, :2])
+    if ok.any():
+        pred_q = quadrant(Y_pred[ok, :2])
+        out["quadrant_accuracy"] = float(np.mean(pred_q == truth[ok].astype(str)))
+    else:
+        out["quadrant_accuracy"] = math.nan
+    out["n_quadrant"] = int(ok.sum())
+    return out
 
 
 def matching_report(query_labels, ranked_labels, item_labels, ranked_items=None) -> dict:

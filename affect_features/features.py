@@ -19,7 +19,7 @@ from .errors import SchemaError
 __all__ = [
     "FeatureVector",
     "load_schema",
-    "finite_or_zero",
+    "check_finite",
     "parse_groups",
     "select_groups",
 ]
@@ -100,21 +100,40 @@ def select_groups(names: Sequence[str], groups: Sequence[str] | None) -> tuple[s
     return tuple(n for n in names if n.split(".", 1)[0] in wanted)
 
 
-def finite_or_zero(x) -> np.ndarray:
-    """Return `x` as float64 with NaN and +-inf replaced by 0.
+def check_finite(names: Sequence[str], values) -> np.ndarray:
+    """`values` as float64, refused if any is NaN or infinite.
 
-    Feature definitions are written to be finite on every valid input (and tests check
-    them without this guard); this is the last line of defence so that no NaN or inf
-    ever leaves the package.
+    Every feature is defined, and finite, on every valid input: where a quantity is
+    undefined (a flat image has no hue, a silent clip no tempo) the function computing
+    it documents the value it returns, and a known-answer test shows the case. So a
+    non-finite value here is a defect of a definition, never a property of the input:
+    this is the package's last check that no NaN or inf leaves it, and it raises
+    rather than replacing the value.
+
+    Raises
+    ------
+    ParameterError
+        Naming the first non-finite features (one line; in a batch, that file's
+        failure).
     """
-    arr = np.asarray(x, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
+    arr = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        from .errors import ParameterError
+
+        flat = bad.ravel()
+        named = [f"{n}={v}" for n, v, b in zip(names, arr.ravel(), flat) if b][:3]
+        raise ParameterError(
+            f"feature values must be finite; got {', '.join(named) or 'non-finite values'}"
+            f"{' ...' if flat.sum() > len(named) else ''}")
     return arr
 
 
 class FeatureVector(Mapping):
-    """Read-only mapping of feature name to float.
+    """Read-only mapping of feature name to float, every value finite.
+
+    Raises :class:`~affect_features.errors.ParameterError` when given a NaN or an
+    infinity (:func:`check_finite`).
 
     Attributes
     ----------
@@ -129,8 +148,8 @@ class FeatureVector(Mapping):
     __slots__ = ("_names", "_vector", "_index", "schema")
 
     def __init__(self, names: Sequence[str], values, schema: str):
-        vec = finite_or_zero(values).ravel().copy()
         names = tuple(names)
+        vec = check_finite(names, values).ravel().copy()
         if vec.shape[0] != len(names):
             raise SchemaError(
                 f"{len(names)} names but {vec.shape[0]} values for schema {schema}")

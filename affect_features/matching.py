@@ -1,59 +1,34 @@
-"""Predicting points in the emotion space and matching photos to songs.
+"""Matching photos to songs by the emotion both evoke.
 
-The product in three calls: :func:`predict_image` puts a photo at a point
-``(valence, arousal, dominance)`` with the default (or a given) image model,
-:func:`predict_audio` does the same for a song, and :func:`match` returns the songs of a
-music library (the shipped 4Q catalogue by default) nearest to a photo's point.
-:func:`explain` says which features moved the point most.
+:func:`match` returns the songs of a music library (the shipped 4Q catalogue by
+default) nearest to a photo's point (:func:`affect_features.prediction.predict_image`),
+and :func:`match_photos` does it for many photos with the models loaded once (``affect
+match PHOTO...``); :func:`match_query` gives the songs of a mood word or of a point
+(``affect match --mood/--point``). :func:`match_rows` turns either result into the rows
+of a table; :func:`explain` says which features moved a photo's point most.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import AffectError, ParameterError
+from .prediction import AXES, Prediction, load_model, predict_audio, predict_image
 
-__all__ = ["Prediction", "Match", "predict_image", "predict_audio", "match", "explain",
-           "open_library", "alignment", "alignment_factors", "matching_space",
+__all__ = ["Prediction", "Match", "QueryMatch", "predict_image", "predict_audio", "match",
+           "match_photos", "match_query", "match_rows", "library_id", "MATCH_FIELDS",
+           "explain", "open_library", "alignment", "alignment_factors", "matching_space",
            "model_reliability", "reliability_weights", "point_confidence",
-           "describe_confidence", "METHODS", "default_joint_model", "song_embeddings"]
+           "describe_confidence", "METHODS", "default_joint_model", "load_joint_model",
+           "song_embeddings"]
 
 #: Matching routes: ``"vad"`` (nearest songs in the valence-arousal-dominance space, the
 #: default: the cross-set evaluation favours it) and ``"joint"`` (most similar songs in
 #: the three-branch joint embedding, :mod:`affect_features.joint`).
 METHODS = ("vad", "joint")
-
-AXES = ("valence", "arousal", "dominance")
-
-
-@dataclass
-class Prediction:
-    """Where one input lands in the emotion space."""
-
-    path: str
-    point: np.ndarray            # (3,) valence, arousal, dominance in [-1, 1]
-    quadrant: str                # Russell quadrant Q1..Q4
-    mood_word: str               # nearest mood word of the lexicon
-    features: object = field(default=None, repr=False)  # the FeatureVector used
-    match_point: np.ndarray | None = None  # the point on the library's scale (match)
-    confidence: np.ndarray | None = None   # (3,) P(the side of neutral is right) per axis
-    uncertainty: np.ndarray | None = None  # (3,) standard error per axis, space units
-    uncertain: tuple = ()                  # the axes the model cannot tell for this input
-    joint_label: str | None = None         # nearest label in the joint embedding (joint)
-
-    def as_dict(self) -> dict:
-        v, a, d = (float(x) for x in self.point)
-        out = {"path": self.path, "valence": v, "arousal": a, "dominance": d,
-               "quadrant": self.quadrant, "mood": self.mood_word}
-        if self.match_point is not None:
-            out["match_point"] = [float(x) for x in self.match_point]
-        if self.confidence is not None:
-            out["confidence"] = {ax: float(c) for ax, c in zip(AXES, self.confidence)}
-            out["uncertainty"] = {ax: float(u) for ax, u in zip(AXES, self.uncertainty)}
-            out["uncertain"] = list(self.uncertain)
-        return out
 
 
 @dataclass
@@ -66,6 +41,7 @@ class Match:
     weights: np.ndarray | None = None  # per-axis distance weights used
     warning: str | None = None
     method: str = "vad"
+    library: str | None = None  # :func:`library_id` of the library searched
 
     def as_dict(self) -> dict:
         out = self.photo.as_dict()
@@ -79,62 +55,28 @@ class Match:
         out["songs"] = [dict(s) for s in self.songs]
         if self.explanation is not None:
             out["explanation"] = self.explanation
+        if self.library is not None:
+            out["library"] = self.library
         return out
 
 
-def _model(model, modality):
-    from .models import EmotionModel
+@dataclass
+class QueryMatch:
+    """The songs of a mood word or of a point (:func:`match_query`)."""
 
-    if model is None:
-        return EmotionModel.default(modality)
-    if isinstance(model, EmotionModel):
-        return model
-    return EmotionModel.load(model)
+    query: str               # "mood:calm" or "point:0.5,-0.3", as the query was given
+    name: str                # for people: "mood 'calm'", "point 0.5,-0.3"
+    point: np.ndarray        # (3,) the point searched from
+    quadrant: str
+    mood_word: str           # the mood word nearest to the point
+    songs: list[dict]
+    library: str | None = None
 
-
-def _describe(path, point, features) -> Prediction:
-    from .space import nearest_word, quadrant
-
-    point = np.asarray(point, dtype=np.float64)
-    return Prediction(path=str(path), point=point, quadrant=str(quadrant(point)),
-                      mood_word=nearest_word(point, 1)[0], features=features)
-
-
-def predict_image(source, *, model=None) -> Prediction:
-    """The emotion-space point of an image (path, array or FeatureVector).
-
-    Parameters
-    ----------
-    source : str, path, ndarray or ImageFeatures
-    model : EmotionModel or path, optional
-        Defaults to the image model shipped with the package.
-    """
-    from .features import FeatureVector
-    from .image import extract_image_features
-
-    m = _model(model, "image")
-    feats = source if isinstance(source, FeatureVector) else extract_image_features(source)
-    path = source if isinstance(source, (str,)) or hasattr(source, "__fspath__") else "<array>"
-    return _describe(path, m.predict(feats), feats)
-
-
-def predict_audio(source, *, sr=None, model=None, offset=None, duration=None
-                  ) -> Prediction:
-    """The emotion-space point of a song (path, signal array with its `sr`, or
-    FeatureVector)."""
-    from .audio import extract_audio_features
-    from .features import FeatureVector
-
-    m = _model(model, "audio")
-    if isinstance(source, FeatureVector):
-        feats = source
-    else:
-        # the model's own schema: a model trained on an older descriptor schema keeps
-        # working after the default moves on
-        feats = extract_audio_features(source, sr=sr, offset=offset, duration=duration,
-                                       schema=m.schema)
-    path = source if isinstance(source, (str,)) or hasattr(source, "__fspath__") else "<array>"
-    return _describe(path, m.predict(feats), feats)
+    def as_dict(self) -> dict:
+        v, a, d = (float(x) for x in self.point)
+        return {"query": self.query, "valence": v, "arousal": a, "dominance": d,
+                "quadrant": self.quadrant, "mood": self.mood_word, "library": self.library,
+                "songs": self.songs}
 
 
 def open_library(library=None):
@@ -364,6 +306,18 @@ def default_joint_model():
         return JointEmbedding.load(path)
 
 
+def load_joint_model(joint_model=None):
+    """A :class:`~affect_features.joint.JointEmbedding`: the one given, the one at a
+    path, or the shipped one (None, :func:`default_joint_model`)."""
+    from .joint import JointEmbedding
+
+    if joint_model is None:
+        return default_joint_model()
+    if isinstance(joint_model, JointEmbedding):
+        return joint_model
+    return JointEmbedding.load(joint_model)
+
+
 def song_embeddings(library, joint) -> tuple[list[int], np.ndarray]:
     """Joint embeddings of a library's songs: ``(track ids, (n, dim) embeddings)``.
 
@@ -378,7 +332,7 @@ def song_embeddings(library, joint) -> tuple[list[int], np.ndarray]:
         from importlib import resources
 
         from .files import LIMITS, read_bytes
-        from .models import _read_npz_members
+        from .models._format import _read_npz_members
 
         ref = resources.files("affect_features").joinpath("data", "models",
                                                           "joint-catalogue.npz")
@@ -485,15 +439,11 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    m = _model(model, "image")
+    m = load_model(model, "image")
     pred = describe_confidence(predict_image(photo, model=m), m)
     lib = open_library(library)
     if method == "joint":
-        from .joint import JointEmbedding
-
-        joint = (default_joint_model() if joint_model is None else
-                 joint_model if isinstance(joint_model, JointEmbedding) else
-                 JointEmbedding.load(joint_model))
+        joint = load_joint_model(joint_model)
         songs = _match_joint(pred, pred.features, lib, k, joint)
         expl = explain(pred.features, m, top=explain_top) if explain_top else None
         return Match(photo=pred, songs=songs, explanation=expl, method="joint")
@@ -506,3 +456,151 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     expl = explain(pred.features, m, top=explain_top) if explain_top else None
     return Match(photo=pred, songs=songs, explanation=expl, weights=w, warning=warning,
                  method="vad")
+
+
+def library_id(library) -> str:
+    """How results name the library they come from: its file, or
+    ``catalogue:NAME`` for a shipped catalogue (which has no file)."""
+    if library.path != ":memory:":
+        return str(library.path)
+    return f"catalogue:{library.metadata.get('catalogue', '')}"
+
+
+def match_photos(photos: Iterable, library=None, *, k: int = 5, model=None,
+                 weights=(1.0, 1.0, 1.0), explain_top: int = 0, align: bool = True,
+                 method: str = "vad", joint_model=None
+                 ) -> Iterator[tuple[object, Match | AffectError]]:
+    """:func:`match` for many photos, the library and models opened once.
+
+    The library and the models are opened here, at the call, so that a missing library
+    or a wrong model is an error before any photo is read; the photos are then matched
+    one by one as the result is iterated.
+
+    Parameters
+    ----------
+    photos : iterable of paths, arrays or ImageFeatures
+        Files, not folders (:func:`affect_features.media.walk` lists a folder's).
+    library : MusicLibrary or path, optional
+        Default: the shipped catalogue (:func:`open_library`);
+        :func:`affect_features.library.matching_library` chooses the user's own first.
+    k, weights, explain_top, align, method, joint_model
+        As :func:`match`.
+    model : EmotionModel or path, optional
+        Image model (:func:`~affect_features.prediction.load_model`).
+
+    Yields
+    ------
+    photo, result : object, Match or AffectError
+        Each photo with its :class:`Match` (its songs carrying their ``quadrant`` and
+        ``mood``, :func:`querying.describe_tracks`, and ``Match.library`` set), or the
+        error that stopped it (a photo that cannot be read): the others go on.
+    """
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    lib = open_library(library)
+    m = load_model(model, "image")
+    joint = load_joint_model(joint_model) if method == "joint" else None
+    return _matched(photos, lib, m, joint, dict(k=k, weights=weights,
+                                                 explain_top=explain_top, align=align,
+                                                 method=method))
+
+
+def _matched(photos, lib, m, joint, options):
+    from .querying import describe_tracks
+
+    name = library_id(lib)
+    for photo in photos:
+        try:
+            res = match(photo, lib, model=m, joint_model=joint, **options)
+        except AffectError as exc:
+            yield photo, exc
+            continue
+        describe_tracks(res.songs)
+        res.library = name
+        yield photo, res
+
+
+def match_query(library=None, *, mood: str | None = None, point=None, k: int = 5,
+                weights=(1.0, 1.0, 1.0)) -> QueryMatch:
+    """The `k` songs of a mood word or of a point, without a photo.
+
+    Parameters
+    ----------
+    library : MusicLibrary or path, optional
+        Default: the shipped catalogue (:func:`open_library`).
+    mood : str, optional
+        A mood word (``affect labels --moods``): the songs nearest to its point in
+        valence and arousal (:func:`querying.query_point`).
+    point : str or sequence of 2 or 3 floats, optional
+        ``(valence, arousal[, dominance])``, or the text ``"V,A[,D]"``
+        (:func:`querying.parse_point`); without dominance it does not count.
+    k : int
+    weights : 3 floats
+        Per-axis weights of the distance, multiplied with the query's own (0 for
+        dominance when the query has none).
+
+    Exactly one of `mood` and `point`.
+
+    Returns
+    -------
+    QueryMatch
+        Its songs nearest first, each with ``distance``, ``quadrant`` and ``mood``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown mood word or a bad point.
+
+    Examples
+    --------
+    >>> res = match_query(mood="calm", k=3)  # doctest: +SKIP
+    >>> res.quadrant, [s["title"] for s in res.songs]  # doctest: +SKIP
+    """
+    from .querying import parse_point, query_point, songs_near
+    from .space import nearest_word, quadrant
+
+    if mood is not None and point is None:
+        word = mood.strip().lower()
+        target, qw = query_point(mood=mood)
+        query, name = f"mood:{word}", f"mood '{word}'"
+    elif isinstance(point, str) and mood is None:
+        target, qw = parse_point(point)
+        query, name = f"point:{point}", f"point {point}"
+    else:
+        target, qw = query_point(mood=mood, point=point)
+        text = ",".join(f"{float(x):g}" for x in np.ravel(point))
+        query, name = f"point:{text}", f"point {text}"
+    lib = open_library(library)
+    songs = songs_near(lib, target, k=k, weights=tuple(a * b for a, b in zip(weights, qw)))
+    return QueryMatch(query=query, name=name, point=target, quadrant=str(quadrant(target)),
+                      mood_word=nearest_word(target, 1)[0], songs=songs,
+                      library=library_id(lib))
+
+
+#: Columns of :func:`match_rows` (``affect match --format csv``): the photo or query,
+#: then one song.
+MATCH_FIELDS = ("photo", "photo_valence", "photo_arousal", "photo_dominance",
+                "photo_quadrant", "rank", "artist", "title", "path", "song_id",
+                "song_label", "distance", "song_valence", "song_arousal",
+                "song_dominance", "song_quadrant", "song_mood")
+
+
+def match_rows(result: Match | QueryMatch) -> list[dict]:
+    """One row of :data:`MATCH_FIELDS` per song of a result, nearest first.
+
+    ``photo`` is the photo's path (or the query, ``mood:calm``) and ``photo_*`` its
+    point as predicted (not on the songs' scale); ``rank`` counts from 1.
+    """
+    if isinstance(result, QueryMatch):
+        who, point, quad = result.query, result.point, result.quadrant
+    else:
+        who, point, quad = result.photo.path, result.photo.point, result.photo.quadrant
+    v, a, d = (float(x) for x in point)
+    return [{"photo": who, "photo_valence": v, "photo_arousal": a, "photo_dominance": d,
+             "photo_quadrant": quad, "rank": rank, "artist": s.get("artist"),
+             "title": s.get("title"), "path": s.get("path"), "song_id": s.get("source_id"),
+             "song_label": s.get("label"), "distance": float(s["distance"]),
+             "song_valence": float(s["valence"]), "song_arousal": float(s["arousal"]),
+             "song_dominance": float(s["dominance"]), "song_quadrant": s.get("quadrant"),
+             "song_mood": s.get("mood")}
+            for rank, s in enumerate(result.songs, 1)]

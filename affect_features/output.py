@@ -18,9 +18,9 @@ memory until closed.
 Outputs never destroy: an existing output is replaced only by a complete new file (a
 fatal error keeps it untouched, :meth:`TableWriter.abort`; an interrupted ``--overwrite``
 run leaves it as it was and its rows in ``.partial``); a second writer of the same output
-fails at once (``<output>.lock``, :func:`_lock_output`); an output that exists and is a
+fails at once (``<output>.lock``); an output that exists and is a
 device, FIFO, socket or folder is refused before any work; a symbolic link is written
-through to its target, which is replaced, and stays a link (:func:`output_target`).
+through to its target, which is replaced, and stays a link (:func:`affect_features.writing.output_target`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import AffectError, ParameterError
+from .writing import (_clear_non_regular, _create_new, _lock_output, _unlink_quietly,
+                      atomic_write_bytes, atomic_write_text, output_target)
 
-__all__ = ["FORMATS", "format_of", "read_table", "TableWriter", "output_target",
+__all__ = ["FORMATS", "format_of", "read_table", "TableWriter", "output_target",  # re-exported
            "atomic_write_bytes", "atomic_write_text"]
 
 FORMATS = ("csv", "jsonl", "npz", "parquet")
@@ -477,163 +479,3 @@ class TableWriter:
         else:
             self.abort()
         return False
-
-
-def output_target(path) -> str:
-    """The file an output path names, checked before any work: a symbolic link's
-    target (so the link is written through and stays a link), or `path` itself.
-
-    Raises
-    ------
-    AffectError
-        If the path exists and is not a regular file (a device, FIFO, socket or
-        folder; following links): it is refused rather than replaced, so that, say,
-        ``-o /dev/full`` run as root never replaces the system's device by a file.
-    """
-    import stat
-
-    from .files import file_kind
-
-    p = os.fspath(path)
-    target = os.path.realpath(p) if os.path.islink(p) else p
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise AffectError(f"{p}: cannot write ({exc.strerror or exc})") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise AffectError(f"{p}: output exists and is a {file_kind(st.st_mode)}, not a "
-                          f"regular file; refused (choose a file name)")
-    folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        raise AffectError(f"{p}: output folder does not exist")
-    return target
-
-
-def _lock_output(target: str, shown: str) -> int | None:
-    """Hold ``TARGET.lock`` (``flock``, exclusive, not waiting) while writing `target`.
-
-    A second writer of the same output fails at once with a one-line error instead of
-    interleaving its rows with ours. The lock is the kernel's: a killed writer's lock
-    goes with it. The lock file is removed by its holder; a file removed between our
-    open and our lock is detected (another inode by that name) and the lock retried.
-    Returns the file descriptor, or None where ``fcntl`` does not exist.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        return None
-    lock = target + ".lock"
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | \
-        getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        try:
-            fd = os.open(lock, flags, 0o666)
-        except OSError as exc:
-            raise AffectError(f"{shown}: cannot write its lock {lock} "
-                              f"({exc.strerror or exc})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise AffectError(f"{shown}: another run is writing this output (it holds "
-                              f"{lock}); wait for it to finish or choose another "
-                              f"output") from None
-        try:
-            same = os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
-        except OSError:
-            same = False
-        if same:
-            return fd
-        os.close(fd)
-
-
-def _clear_non_regular(path: str, shown: str) -> None:
-    """Remove `path` (one of our working files) if it is a link or a special file."""
-    import stat
-
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise AffectError(f"{shown}: cannot write ({exc.strerror or exc})") from None
-    if stat.S_ISREG(st.st_mode):
-        return
-    try:
-        os.unlink(path)
-    except OSError as exc:
-        raise AffectError(f"{shown}: cannot replace {path} ({exc.strerror or exc})") \
-            from None
-
-
-def _create_new(path: str):
-    """A new regular file at `path`, opened for binary writing: an existing entry by
-    that name (a stale temporary file, a link, a device) is removed first, and the file
-    is created exclusively, never following a link."""
-    _unlink_quietly(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0), 0o666)
-    return os.fdopen(fd, "wb")
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    except IsADirectoryError:
-        raise
-    except OSError:
-        pass
-
-
-def atomic_write_bytes(path, data: bytes, *, error=AffectError) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and ``os.replace``.
-
-    The one atomic writer for the package's files (models, caches, reports): a reader
-    sees the old file or the new one, never half of one. Failures raise `error` with a
-    one-line message naming the file; the temporary file is removed. As for tables
-    (:func:`output_target`), a symbolic link is written through to its target and a
-    path that exists as something else than a regular file is refused.
-    """
-    import tempfile
-
-    path = os.fspath(path)
-    try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    except OSError as exc:
-        raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        target = output_target(path)
-    except AffectError as exc:
-        raise error(str(exc)) from None
-    folder = os.path.dirname(os.path.abspath(target))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        # mkstemp creates 0600; the result is an ordinary readable file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise error(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
-
-
-def atomic_write_text(path, text: str) -> None:
-    """Write a text file atomically (UTF-8); see :func:`atomic_write_bytes`."""
-    atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,7 +1,8 @@
 """Pictures of the valence-arousal plane (PNG, with matplotlib: the ``plot`` extra).
 
-:func:`plot_match` draws one match (``affect match --plot``): the library's songs as a
-faint cloud, the photo's point with its uncertainty, and its songs numbered and named.
+:func:`plot_match` draws one match (``affect match --plot``, through
+:func:`plot_result`): the library's songs as a faint cloud, the photo's point with its
+uncertainty, and its songs numbered and named.
 :func:`plot_points` draws sets of photos and songs (``affect evaluate --plot``).
 Both mark the quadrants with their names (:data:`space.QUADRANT_NAMES`) and write the
 file atomically (a temporary file renamed into place).
@@ -15,7 +16,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["plot_match", "plot_points", "QUADRANT_COLOURS"]
+__all__ = ["plot_match", "plot_result", "plot_points", "QUADRANT_COLOURS"]
 
 #: One colour per quadrant, the same in every picture.
 QUADRANT_COLOURS = {"Q1": "tab:orange", "Q2": "tab:red", "Q3": "tab:blue",
@@ -60,18 +61,19 @@ def _plane(ax, half: float) -> None:
 
 
 def _save(fig, path) -> None:
-    path = os.fspath(path)
-    tmp = path + ".partial"
-    try:
-        fig.savefig(tmp, dpi=110, format="png", bbox_inches="tight")
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise ParameterError(f"{path}: cannot write the picture "
-                             f"({exc.strerror or exc})") from None
+    """Render to memory, then write through the one atomic writer (a device or folder
+    named as the picture is refused, never replaced; a missing folder is an error)."""
+    import io
+
+    from .writing import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=110, format="png", bbox_inches="tight")
+
+    def cannot(message: str) -> ParameterError:
+        return ParameterError(message.replace(": ", ": cannot write the picture: ", 1))
+
+    atomic_write_bytes(path, buf.getvalue(), error=cannot, make_folders=False)
 
 
 def _short(text: str, n: int = 40) -> str:
@@ -173,6 +175,30 @@ def plot_match(path, *, library, point, songs, uncertainty=None, title: str = ""
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
+
+
+def plot_result(path, result, *, library) -> None:
+    """Draw a result of :func:`matching.match` / :func:`matching.match_photos` (a
+    photo) or of :func:`matching.match_query` (a mood word or point) with
+    :func:`plot_match`, titled with what was matched and the library.
+
+    A photo is drawn at the point its songs were chosen by (on the songs' scale,
+    ``Match.photo.match_point``, where it has one) with its uncertainty.
+    """
+    from .library import library_description
+
+    if hasattr(result, "photo"):
+        p = result.photo
+        name, label = os.path.basename(p.path), "photo"
+        point = p.match_point if p.match_point is not None else p.point
+        uncertainty = getattr(p, "uncertainty", None)
+    else:
+        name = label = result.name
+        point, uncertainty = result.point, None
+    songs = result.songs
+    plot_match(path, library=library, point=point, songs=songs, uncertainty=uncertainty,
+               label=label, title=f"{name}: its {len(songs)} nearest songs\n"
+                                  f"{library_description(library)}")
 
 
 def plot_points(path, groups, *, title: str) -> None:

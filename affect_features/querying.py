@@ -9,7 +9,10 @@ it the questions ``affect library list`` and ``affect match --mood/--point`` ask
   mood word (:func:`describe_tracks`);
 - :func:`list_tracks` lists a library, filtered by quadrant, mood word or failure,
   or ranked by distance to a point;
-- :func:`m3u_playlist` writes tracks as an extended M3U playlist.
+- :func:`m3u_playlist` turns tracks into an extended M3U playlist, and
+  :func:`write_playlist` writes one (``affect library export``, ``affect match --m3u``);
+- :func:`parse_point` reads a typed ``V,A[,D]``, :func:`read_library` opens the library
+  a command reads (read-only).
 
 A song's quadrant and mood are those of its *point* (:func:`space.quadrant`,
 :func:`space.nearest_word`), not the label a data set gave it (``label``, kept
@@ -19,14 +22,14 @@ beside them).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["query_point", "songs_near", "describe_tracks", "point_moods", "list_tracks",
-           "m3u_playlist", "LIST_FIELDS"]
+__all__ = ["query_point", "parse_point", "songs_near", "describe_tracks", "point_moods",
+           "list_tracks", "m3u_playlist", "write_playlist", "read_library", "LIST_FIELDS"]
 
 #: Fields of each track :func:`list_tracks` gives, in the order ``affect library list``
 #: prints them (``distance`` only when ranking by a point, ``error`` for failed rows).
@@ -87,6 +90,60 @@ def query_point(*, mood: str | None = None, point=None) -> tuple[np.ndarray, tup
         raise ParameterError(f"a point lies in [-1, 1] on every axis, got {point!r}")
     weights = (1.0, 1.0, 1.0) if values.size == 3 else (1.0, 1.0, 0.0)
     return np.append(values, [0.0] * (3 - values.size)), weights
+
+
+def parse_point(text: str) -> tuple[np.ndarray, tuple]:
+    """:func:`query_point` of a point typed as text, ``"V,A[,D]"`` (spaces ignored).
+
+    Raises
+    ------
+    ParameterError
+        Not 2 or 3 comma-separated numbers, or outside [-1, 1].
+
+    Examples
+    --------
+    >>> parse_point("0.5, -0.3")
+    (array([ 0.5, -0.3,  0. ]), (1.0, 1.0, 0.0))
+    """
+    try:
+        values = [float(x) for x in str(text).replace(" ", "").split(",")]
+    except ValueError:
+        raise ParameterError(f"expected valence,arousal[,dominance], e.g. 0.5,-0.3; "
+                             f"got {text!r}") from None
+    return query_point(point=values)
+
+
+def read_library(path=None, *, catalogue: bool = False):
+    """The library a question is asked of, opened read-only.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A library file; default :func:`affect_features.library.default_library_path`
+        (``$AFFECT_LIBRARY``, else the per-user library ``affect index`` writes).
+    catalogue : bool
+        The shipped catalogue instead (:func:`affect_features.library.default_catalogue`).
+
+    Raises
+    ------
+    LibraryError
+        The file does not exist (the message says how to build it) or is not a library.
+    ParameterError
+        Both `path` and `catalogue`.
+    """
+    from .errors import LibraryError
+    from .library import MusicLibrary, default_catalogue, default_library_path
+
+    if path and catalogue:
+        raise ParameterError("give a library or the catalogue, not both")
+    if catalogue:
+        return default_catalogue()
+    target = os.fspath(path or default_library_path())
+    if not os.path.exists(target):
+        raise LibraryError(f"{target}: no music library yet; build it with "
+                           f"`affect index FOLDER`" + (f" --library {target}"
+                                                       if path else ""))
+    return MusicLibrary(target, create=False, readonly=True)
 
 
 def point_moods(points) -> np.ndarray:
@@ -283,3 +340,29 @@ def m3u_playlist(tracks: Sequence[dict]) -> tuple[str, int]:
             continue
         lines += [f"#EXTINF:-1,{who}", str(path)]
     return "\n".join(lines) + "\n", left_out
+
+
+def write_playlist(path, tracks: Iterable[dict]) -> tuple[int, int]:
+    """Write tracks as an extended M3U playlist (:func:`m3u_playlist`), atomically.
+
+    Each file is listed once, at its first occurrence (the songs of several photos
+    overlap); names that are not UTF-8 are written byte for byte.
+
+    Returns
+    -------
+    n_written : int
+        Tracks in the playlist.
+    n_left_out : int
+        Tracks without a file (catalogue songs) or whose path holds a line break.
+    """
+    from .writing import atomic_write_bytes
+
+    seen, unique = set(), []
+    for t in tracks:
+        key = t.get("path") or ("id", t.get("id"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(t)
+    text, left_out = m3u_playlist(unique)
+    atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
+    return len(unique) - left_out, left_out

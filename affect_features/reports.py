@@ -1,4 +1,5 @@
-"""Summary tables of training and evaluation, for people (``affect train/evaluate``).
+"""What the commands print for people: summary tables of training and evaluation
+(``affect train/evaluate``), matches and songs (``affect match``, ``affect library``).
 
 The full results are JSON (a model's card, :func:`training.evaluate_sets`'s report);
 these functions turn them into a few aligned lines in which every measure stands
@@ -16,7 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-__all__ = ["format_table", "training_summary", "evaluation_summary"]
+__all__ = ["format_table", "training_summary", "evaluation_summary", "majority_share",
+           "song_line", "match_lines", "track_line", "library_stats_lines",
+           "human_bytes"]
 
 _AXES = ("valence", "arousal", "dominance")
 
@@ -210,3 +213,147 @@ def evaluation_summary(report: Mapping) -> list[str]:
                                   _regression_rows(group, r_key="pearson_r",
                                                    majority=majority))
     return lines
+
+
+def majority_share(labels) -> float | None:
+    """Share of the most common label (the *majority* answer's accuracy), ignoring
+    missing ones (None, empty: e.g. a neutral item without a quadrant); None when no
+    item has a label.
+
+    Examples
+    --------
+    >>> majority_share(["Q1", "Q1", "Q2", None])
+    0.6666666666666666
+    """
+    found = [str(q) for q in labels if q is not None and str(q)]
+    if not found:
+        return None
+    return max(found.count(q) for q in set(found)) / len(found)
+
+
+# ------------------------------------------------------------------ matches and songs
+
+def song_line(rank: int, song: Mapping) -> str:
+    """One song of a match: who, where, distance, point, quadrant (and the data set's
+    label where the point's quadrant disagrees with it)."""
+    from .batch import printable_path as safe  # tags and names from anywhere
+    from .space import QUADRANT_NAMES
+
+    s = song
+    who = " - ".join(x for x in (s.get("artist"), s.get("title")) if x)
+    who = who or s.get("path") or str(s.get("source_id"))
+    where = f"  [{safe(s['path'])}]" if s.get("path") and who != s.get("path") else ""
+    who = safe(str(who))
+    q = s.get("quadrant")
+    about = f"; {q} {QUADRANT_NAMES[q]}" if q in QUADRANT_NAMES else ""
+    label = s.get("label")
+    if label and label != q:  # the data set's label, when the point disagrees with it
+        about += f", labelled {label}"
+    return (f"  {rank}. {who}{where}  (distance {s['distance']:.2f}; "
+            f"V {s['valence']:+.2f} A {s['arousal']:+.2f} D {s['dominance']:+.2f}{about})")
+
+
+def match_lines(result) -> list[str]:
+    """A match (:class:`~affect_features.matching.Match`) or a mood/point query
+    (:class:`~affect_features.matching.QueryMatch`) as ``affect match`` prints it: the
+    point, how sure it is, how the songs were chosen, the songs, and the features that
+    moved the point most (when explained)."""
+    import numpy as np
+
+    from .batch import printable_path
+    from .space import QUADRANT_NAMES
+
+    if not hasattr(result, "photo"):  # a query
+        v, a, d = result.point
+        q = result.quadrant
+        return ([f"{result.name}\n  point  valence {v:+.2f}  arousal {a:+.2f}  "
+                 f"dominance {d:+.2f}   {q} {QUADRANT_NAMES[q]}"] +
+                [song_line(rank, s) for rank, s in enumerate(result.songs, 1)])
+    p = result.photo
+    v, a, d = p.point
+    unsure = [ax for ax in ("valence", "arousal") if ax in p.uncertain]
+    hedge = f" ({' and '.join(unsure)} uncertain)" if unsure else ""
+    lines = [f"{printable_path(p.path)}\n  point  valence {v:+.2f}  arousal {a:+.2f}  "
+             f"dominance {d:+.2f}   {p.quadrant} {QUADRANT_NAMES[p.quadrant]}"
+             f"{hedge}, feels '{p.mood_word}'"]
+    if p.confidence is not None:
+        lines.append("  sure   " + "  ".join(
+            f"{ax} {'uncertain' if ax in p.uncertain else f'{c:.0%}'}"
+            for ax, c in zip(_AXES, p.confidence))
+            + "   (chance that the side of neutral is right)")
+    if p.match_point is not None and not np.allclose(p.match_point, p.point):
+        mv, ma, md = p.match_point
+        lines.append(f"  on the songs' scale: valence {mv:+.2f}  arousal {ma:+.2f}  "
+                     f"dominance {md:+.2f}")
+    if result.method == "joint":
+        lines.append(f"  songs chosen in the joint embedding (nearest label "
+                     f"{p.joint_label}; distance = 1 - cosine similarity)")
+    elif result.weights is not None:
+        decides = [ax for ax, wt in zip(_AXES, result.weights) if wt > 0]
+        lines.append(f"  songs chosen by {', '.join(decides)} (axes weighted by "
+                     f"how reliably the model predicts them on new photos)")
+    lines += [song_line(rank, s) for rank, s in enumerate(result.songs, 1)]
+    if result.explanation:
+        lines.append("  why: features that moved the photo's point most")
+        lines += [f"     {e['feature']:<40} value {e['value']:.3g} "
+                  f"(mean {e['mean']:.3g}): dV {e['delta_valence']:+.2f} "
+                  f"dA {e['delta_arousal']:+.2f}" for e in result.explanation]
+    return lines
+
+
+def track_line(row: Mapping) -> str:
+    """A track of ``affect library list``: who and where, then its point, quadrant and
+    mood; or why it failed, or that it has no point yet. May hold a line break."""
+    import os
+
+    from .batch import printable_path as safe  # tags and names from anywhere
+    from .space import QUADRANT_NAMES
+
+    r = row
+    who = safe(" - ".join(x for x in (r.get("artist"), r.get("title")) if x) or
+               (os.path.basename(r["path"]) if r.get("path") else str(r.get("id"))))
+    where = f"  [{safe(r['path'])}]" if r.get("path") else ""
+    if r.get("error") is not None and r.get("valence") is None:
+        return f"{who}{where}\n  failed: {safe(r['error'])}"
+    if r.get("valence") is None:
+        return f"{who}{where}  (no point yet: `affect index` predicts it)"
+    dist = f"distance {r['distance']:.2f}; " if "distance" in r else ""
+    q = r["quadrant"]
+    label = f", labelled {r['label']}" if r.get("label") and r["label"] != q else ""
+    return (f"{who}{where}  ({dist}V {r['valence']:+.2f} A {r['arousal']:+.2f} "
+            f"D {r['dominance']:+.2f}; {q} {QUADRANT_NAMES[q]}{label}; {r['mood']})")
+
+
+def library_stats_lines(stats: Mapping) -> list[str]:
+    """:meth:`MusicLibrary.stats` as aligned ``key  value`` lines (``affect library
+    stats``)."""
+    from .space import QUADRANT_NAMES
+
+    st = stats
+    path = st["path"] if st["path"] != ":memory:" else \
+        f"the shipped catalogue {st['metadata'].get('catalogue', '')}"
+    rows = [("library", path),
+            ("tracks", f"{st['tracks']} ({st['files']} files)"),
+            ("with a point", str(st["with_point"])),
+            ("failed", str(st["failed"]) + (" (`affect library list --failed`)"
+                                            if st["failed"] else ""))]
+    for q, n in st["quadrants"].items():
+        share = f" ({100 * n / st['with_point']:.0f}%)" if st["with_point"] else ""
+        rows.append((f"  {q} {QUADRANT_NAMES[q]}", f"{n}{share}"))
+    for version, n in st["model_versions"].items():
+        rows.append(("model version", f"{(version or 'none')[:16]}: {n} points"))
+    for schema, n in st["descriptor_schemas"].items():
+        rows.append(("descriptor schema", f"{schema or 'none'}: {n} tracks"))
+    rows.append(("library schema", str(st["library_schema"])))
+    rows.append(("size on disk", human_bytes(st["size_bytes"])))
+    width = max(len(k) for k, _ in rows)
+    return [f"{key:<{width}}  {value}" for key, value in rows]
+
+
+def human_bytes(n: float) -> str:
+    """A size in decimal units: ``"512 B"``, ``"1.5 kB"``, ``"2.0 MB"``, ``"3.1 GB"``."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"  # pragma: no cover

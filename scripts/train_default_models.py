@@ -141,8 +141,8 @@ def train_joint(args):
     out-of-fold version as there is for the points."""
     from affect_features.datasets import load_dataset
     from affect_features.joint import JointEmbedding
-    from affect_features.models import _npz_bytes
-    from affect_features.output import atomic_write_bytes
+    from affect_features.models._format import _npz_bytes
+    from affect_features.writing import atomic_write_bytes
     from affect_features.training import load_training_data
 
     t0 = time.time()

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from affect_features.batch import Failure, Progress, expand_paths, map_files
-from affect_features.errors import DecodeError
+from affect_features.errors import DecodeError, ParameterError
 
 
 def _square_or_fail(path):
@@ -89,3 +89,64 @@ def test_expand_paths_lists_one_file_once_and_refuses_special_files(tmp_path,
                          failures=failures)
     assert files == [str(photo)]
     assert failures == [Failure("pipe.jpg", "is a FIFO, not a regular file")]
+
+
+# -- what a call of the engine may change in its caller's process --------------------
+
+def _alarm_state(path):
+    """The real-time timer and SIGALRM handler while a call runs (in this process)."""
+    import signal
+
+    if "hang" in path:
+        time.sleep(30)
+    return signal.getitimer(signal.ITIMER_REAL)[0] > 0, signal.getsignal(signal.SIGALRM)
+
+
+def test_in_process_calls_arm_no_alarm_unless_a_timeout_is_given(monkeypatch):
+    """A library call of the engine in this process (a transformer, a batch extraction:
+    ``n_jobs=1``, no `timeout`) arms no SIGALRM and reads no AFFECT_FILE_TIMEOUT, even
+    a malformed one; an explicit `timeout` is enforced here too."""
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setenv("AFFECT_FILE_TIMEOUT", "soon")  # malformed: never read here
+    [(_, (armed, handler))] = list(map_files(_alarm_state, ["/x/a.jpg"]))
+    assert not armed and handler is before
+    monkeypatch.setenv("AFFECT_FILE_TIMEOUT", "0.2")
+    t0 = time.monotonic()
+    out = list(map_files(_alarm_state, ["/x/a.jpg"], timeout=5))
+    assert out[0][1][0] and out[0][1][1] is not before  # asked for: armed
+    out = list(map_files(_alarm_state, ["/x/hang.jpg"], timeout=0.2))
+    assert out == [("/x/hang.jpg", Failure("/x/hang.jpg", "timed out after 0.2 s"))]
+    assert time.monotonic() - t0 < 10
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+# Worker processes get Python expressions as "paths" and the builtin `eval` as the
+# function (pickled by reference: the workers import nothing of the tests).
+_HANG = "__import__('time').sleep(60)"
+_BLAS_THREADS = ("sorted({i['num_threads'] for i in (__import__('numpy'), "
+                 "__import__('threadpoolctl').threadpool_info())[1] "
+                 "if i['user_api'] == 'blas'})")
+
+
+def test_worker_processes_get_the_default_time_limit_from_the_environment(monkeypatch):
+    monkeypatch.setenv("AFFECT_FILE_TIMEOUT", "0.3")
+    t0 = time.monotonic()
+    out = [r for _, r in map_files(eval, ["1 + 1", _HANG], n_jobs=2)]
+    assert out == [2, Failure(_HANG, "timed out after 0.3 s")]
+    assert time.monotonic() - t0 < 30  # worker start-up included; not 60 s
+    monkeypatch.setenv("AFFECT_FILE_TIMEOUT", "soon")  # read where it applies
+    with pytest.raises(ParameterError, match="AFFECT_FILE_TIMEOUT"):
+        map_files(eval, ["1", "2"], n_jobs=2)
+
+
+def test_blas_runs_one_thread_in_workers_and_is_left_alone_here():
+    """The engine's worker processes start with one BLAS thread; the caller's own BLAS
+    threads are not changed by a call in this process."""
+    from threadpoolctl import threadpool_info
+
+    mine = sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+    assert [r for _, r in map_files(eval, [_BLAS_THREADS] * 2, n_jobs=2)] == [[1], [1]]
+    assert [r for _, r in map_files(eval, [_BLAS_THREADS])] == [mine]

@@ -13,7 +13,7 @@ from affect_features.errors import ParameterError
 from affect_features.evaluation import (
     binary_accuracy, categorical_accuracy, chance_agreement, confusion_matrix,
     matching_report, mean_reciprocal_rank, pearson_r, per_class_recall, precision_at_k,
-    quadrant_accuracy, r2_score, regression_report,
+    log_loss, quadrant_accuracy, r2_score, regression_metrics, regression_report,
 )
 
 # Four queries whose first agreeing item is at rank 1, 2, 3 and nowhere.
@@ -168,6 +168,57 @@ def test_r2_score_constant_truth_is_finite():
     assert r2_score([0.2, 0.2], [0.2, 0.2]) == 1.0
     assert r2_score([0.2, 0.2], [0.1, 0.3]) == 0.0
     assert r2_score([0.1] * 7, [0.1] * 7) == 1.0
+
+
+def test_r2_score_per_column_is_each_column_alone():
+    rng = np.random.default_rng(2)
+    true = rng.normal(size=(37, 3))
+    pred = true + rng.normal(size=(37, 3)) * [0.1, 1.0, 3.0]
+    true[:, 2] = 0.4                                   # a constant column
+    pred[:, 2] = 0.4                                   # ... predicted exactly: 1.0
+    per = r2_score(true, pred)
+    assert per.shape == (3,) and per[2] == 1.0
+    # the same bits as one column at a time, whatever the memory layout
+    for t, p in ((true, pred), (np.asfortranarray(true), pred), (true[:, [2, 0, 1]],
+                                                                  pred[:, [2, 0, 1]])):
+        cols = r2_score(t, p)
+        assert cols.tolist() == [r2_score(t[:, c], p[:, c]) for c in range(3)]
+    pred[0, 2] = 0.5                                   # constant truth, missed: 0.0
+    assert r2_score(true, pred)[2] == 0.0
+    with pytest.raises(ParameterError, match="differ in shape"):
+        r2_score(true, pred[:, :2])
+
+
+def test_log_loss_known_answers():
+    assert log_loss([[0.5, 0.5], [0.25, 0.75]], [0, 1]) == pytest.approx(
+        -(np.log(0.5) + np.log(0.75)) / 2)
+    assert log_loss([[1.0, 0.0]], [0]) == 0.0
+    # a certain mistake costs -log(1e-300), not infinity
+    assert log_loss([[1.0, 0.0]], [1]) == pytest.approx(300 * np.log(10))
+    with pytest.raises(ParameterError, match="proba must be"):
+        log_loss([0.5, 0.5], [0])
+
+
+def test_models_use_the_one_regression_metrics():
+    from affect_features import models
+
+    assert models.regression_metrics is regression_metrics
+
+
+def test_regression_metrics_known_answers():
+    Y = np.array([[0.5, 0.5, 0.1], [-0.5, 0.4, np.nan], [-0.3, -0.6, 0.2],
+                  [0.6, -0.2, 0.3]])
+    m = regression_metrics(Y, Y)
+    assert m["valence"] == {"r": 1.0, "r2": 1.0, "n": 4}
+    assert m["dominance"]["n"] == 3
+    assert m["quadrant_accuracy"] == 1.0 and m["n_quadrant"] == 4
+    m = regression_metrics(Y, -Y)
+    assert m["quadrant_accuracy"] == 0.0
+    assert m["valence"]["r"] == pytest.approx(-1.0)
+    assert m["valence"]["r2"] < -1
+    # Given true quadrant labels are used instead of the points' quadrants.
+    m = regression_metrics(Y, Y, quadrants=["Q1", "Q1", "Q3", None])
+    assert m["quadrant_accuracy"] == pytest.approx(2 / 3) and m["n_quadrant"] == 3
 
 
 @settings(max_examples=60, deadline=None)

@@ -9,7 +9,7 @@ from affect_features.errors import ModelError, ParameterError, SchemaError
 from affect_features.features import FeatureVector
 from affect_features.joint import (JointEmbedding, default_label_point, mine_negatives,
                                    rank_songs, triplet_loss)
-from affect_features.joint._model import objective
+from affect_features.joint._fitting import epoch_order, objective
 from affect_features.joint._network import init_layers, normalise
 
 QUADS = np.array(["Q1", "Q2", "Q3", "Q4"])
@@ -320,8 +320,8 @@ def test_fit_labelled_takes_quadrants_and_records_the_sets():
 def test_balanced_epochs_draw_every_emotion_equally_often():
     classes = np.array([0] * 900 + [1] * 100)
     rng = np.random.default_rng(0)
-    order = JointEmbedding(balance=True)._order(rng, classes)
+    order = epoch_order(rng, classes, balance=True)
     assert len(order) == 1000
     assert abs(np.mean(classes[order] == 1) - 0.5) < 0.05
-    plain = JointEmbedding(balance=False)._order(rng, classes)
+    plain = epoch_order(rng, classes, balance=False)
     assert sorted(plain.tolist()) == list(range(1000))      # one pass, each item once

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from affect_features.errors import ParameterError
 from affect_features.features import FeatureVector
 from affect_features.matching import alignment, explain
 
@@ -177,3 +178,106 @@ def test_catalogue_embeddings_refuse_another_joint_model(tmp_path):
     other.save(tmp_path / "other")
     with pytest.raises(ModelError, match="another joint model"):
         song_embeddings(default_catalogue(), JointEmbedding.load(tmp_path / "other"))
+
+
+# ---------------------------------------------------------- what `affect match` does
+
+def _three_songs(path):
+    """A library of three songs at known points (valence, arousal, dominance)."""
+    from affect_features.library import MusicLibrary
+
+    rows = [("calm.mp3", "D", "Lake", (0.6, -0.4, 0.0)),
+            ("angry.mp3", "B", "Storm", (-0.5, 0.5, 0.3)),
+            ("plain.mp3", "E", "Grey", (0.1, 0.1, -0.5))]
+    with MusicLibrary(path) as lib:
+        lib.upsert_many([{"path": str(path.parent / f), "artist": a, "title": t,
+                          "valence": v, "arousal": ar, "dominance": d,
+                          "model_version": "m"} for f, a, t, (v, ar, d) in rows])
+    return path
+
+
+def test_match_query_of_a_point_known_answer(tmp_path):
+    from affect_features.matching import match_query, match_rows
+
+    lib = _three_songs(tmp_path / "lib.sqlite")
+    res = match_query(lib, point="0.5,-0.5", k=3)
+    # two values: dominance does not count; distances in the valence-arousal plane
+    assert [s["title"] for s in res.songs] == ["Lake", "Grey", "Storm"]
+    np.testing.assert_allclose([s["distance"] for s in res.songs],
+                               [np.hypot(0.1, 0.1), np.hypot(0.4, 0.6), np.hypot(1.0, 1.0)])
+    assert res.query == "point:0.5,-0.5" and res.name == "point 0.5,-0.5"
+    assert res.quadrant == "Q4" and res.songs[0]["quadrant"] == "Q4"
+    record = res.as_dict()
+    assert list(record) == ["query", "valence", "arousal", "dominance", "quadrant",
+                            "mood", "library", "songs"]
+    assert record["library"] == str(tmp_path / "lib.sqlite")
+    rows = match_rows(res)
+    assert [r["rank"] for r in rows] == [1, 2, 3] and rows[0]["photo"] == "point:0.5,-0.5"
+    assert rows[0]["song_valence"] == 0.6 and rows[0]["photo_arousal"] == -0.5
+    # the same point as numbers, three of them: dominance counts now
+    res3 = match_query(lib, point=(0.5, -0.5, 0.0), k=1)
+    assert res3.query == "point:0.5,-0.5,0"
+    assert res3.songs[0]["distance"] == pytest.approx(np.hypot(0.1, 0.1))
+
+
+def test_match_query_of_a_mood_word(tmp_path):
+    from affect_features.matching import match_query
+    from affect_features.space import word_point
+
+    lib = _three_songs(tmp_path / "lib.sqlite")
+    res = match_query(lib, mood=" Calm", k=1, weights=(1.0, 1.0, 1.0))
+    v, a, _ = word_point("calm")
+    assert res.query == "mood:calm" and res.songs[0]["title"] == "Lake"
+    # a mood is searched in the valence-arousal plane (its dominance does not count)
+    assert res.songs[0]["distance"] == pytest.approx(np.hypot(0.6 - v, -0.4 - a))
+    with pytest.raises(ParameterError):
+        match_query(lib, mood="flibbertigibbet")
+    with pytest.raises(ParameterError):
+        match_query(lib, mood="calm", point="0,0")
+
+
+def test_match_photos_ranks_by_the_weighted_distance_and_goes_on(tmp_path):
+    from PIL import Image
+
+    from affect_features.errors import AffectError
+    from affect_features.matching import Match, match_photos, match_rows
+
+    lib = _three_songs(tmp_path / "lib.sqlite")
+    rng = np.random.default_rng(5)
+    photo = tmp_path / "p.png"
+    Image.fromarray((rng.random((60, 80, 3)) * 255).astype(np.uint8)).save(photo)
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("hello")
+    results = list(match_photos([bad, photo], lib, k=3))
+    assert [p for p, _ in results] == [bad, photo]
+    assert isinstance(results[0][1], AffectError)
+    res = results[1][1]
+    assert isinstance(res, Match) and res.library == str(tmp_path / "lib.sqlite")
+    # the order is that of the weighted Euclidean distance to the photo's match point
+    songs = np.array([[0.6, -0.4, 0.0], [-0.5, 0.5, 0.3], [0.1, 0.1, -0.5]])
+    d = np.sqrt((((songs - res.photo.match_point) * res.weights) ** 2).sum(axis=1))
+    titles = np.array(["Lake", "Storm", "Grey"])[np.argsort(d, kind="stable")]
+    assert [s["title"] for s in res.songs] == list(titles)
+    np.testing.assert_allclose([s["distance"] for s in res.songs], np.sort(d), atol=1e-9)
+    assert all(s["quadrant"] and s["mood"] for s in res.songs)
+    assert res.as_dict()["library"] == res.library
+    rows = match_rows(res)
+    assert rows[0]["photo"] == str(photo)
+    assert rows[0]["photo_valence"] == pytest.approx(res.photo.point[0])
+
+
+def test_match_photos_refuses_an_audio_model_at_the_call(tmp_path):
+    from affect_features.matching import match_photos
+    from affect_features.models import EmotionModel
+
+    with pytest.raises(ParameterError, match="photos need an image model"):
+        match_photos([tmp_path / "x.png"], model=EmotionModel.default("audio"))
+
+
+def test_library_id_names_the_file_or_the_catalogue(tmp_path):
+    from affect_features.library import MusicLibrary, default_catalogue
+    from affect_features.matching import library_id
+
+    assert library_id(default_catalogue()) == "catalogue:catalogue_4q.csv"
+    with MusicLibrary(tmp_path / "l.sqlite") as lib:
+        assert library_id(lib) == str(tmp_path / "l.sqlite")

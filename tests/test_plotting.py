@@ -1,5 +1,6 @@
 """affect_features.plotting: the pictures are written, whole and atomically."""
 
+import os
 import struct
 
 import numpy as np
@@ -93,3 +94,53 @@ def test_uncertainty_ellipse_only_when_measured(lib, tmp_path, monkeypatch, unce
     if drawn:
         assert made[0][1]["width"] == pytest.approx(0.2)
         assert made[0][1]["height"] == pytest.approx(0.1)
+
+
+def test_plot_result_draws_a_photo_at_its_point_on_the_songs_scale(lib, monkeypatch,
+                                                                    tmp_path):
+    from affect_features import plotting
+    from affect_features.matching import Match, QueryMatch
+    from affect_features.prediction import Prediction
+
+    drawn = {}
+    monkeypatch.setattr(plotting, "plot_match", lambda path, **kw: drawn.update(kw))
+    photo = Prediction(path="/p/sunset.jpg", point=np.array([0.1, 0.2, 0.0]),
+                       quadrant="Q1", mood_word="happy",
+                       match_point=np.array([0.3, 0.4, 0.0]),
+                       uncertainty=np.array([0.2, 0.3, 0.4]))
+    songs = lib.nearest((0.3, 0.4, 0.0), k=2)
+    plotting.plot_result(tmp_path / "m.png", Match(photo=photo, songs=songs), library=lib)
+    np.testing.assert_array_equal(drawn["point"], [0.3, 0.4, 0.0])
+    np.testing.assert_array_equal(drawn["uncertainty"], [0.2, 0.3, 0.4])
+    assert drawn["label"] == "photo" and drawn["songs"] is songs
+    assert drawn["title"] == "sunset.jpg: its 2 nearest songs\n:memory: (200 songs)"
+    query = QueryMatch(query="mood:calm", name="mood 'calm'", point=np.zeros(3),
+                       quadrant="Q1", mood_word="calm", songs=songs[:1])
+    plotting.plot_result(tmp_path / "q.png", query, library=lib)
+    assert drawn["label"] == "mood 'calm'" and drawn["uncertainty"] is None
+    assert drawn["title"].startswith("mood 'calm': its 1 nearest songs\n")
+
+
+def test_plot_result_writes_the_picture(lib, tmp_path):
+    from affect_features.matching import QueryMatch
+    from affect_features.plotting import plot_result
+
+    query = QueryMatch(query="point:0.1,0.1", name="point 0.1,0.1",
+                       point=np.array([0.1, 0.1, 0.0]), quadrant="Q1", mood_word="x",
+                       songs=lib.nearest((0.1, 0.1, 0.0), k=3))
+    plot_result(tmp_path / "q.png", query, library=lib)
+    w, h = _png_size(tmp_path / "q.png")
+    assert w > 800 and h > 400
+
+
+def test_a_special_file_named_as_the_picture_is_refused_not_replaced(tmp_path):
+    """As root, ``--plot`` naming a FIFO (or a device) must not replace it by a file."""
+    import stat
+
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    pts = np.array([[0.1, 0.2, 0.0]])
+    with pytest.raises(ParameterError, match=r"pipe\.png: cannot write the picture: .*FIFO"):
+        plot_points(pipe, [("songs", pts, ["Q1"], "o")], title="t")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.png"]  # no temporary left

@@ -114,3 +114,53 @@ def test_m3u_playlist():
                                  "#EXTINF:-1,b c", "/m/b c.flac",
                                  "#EXTINF:-1,Only title", "/m/d.mp3"]
     assert left_out == 2  # no file, and a path that cannot be one M3U line
+
+
+def test_parse_point_reads_typed_points():
+    from affect_features.querying import parse_point
+
+    p, w = parse_point(" 0.5, -0.3 ")
+    np.testing.assert_array_equal(p, [0.5, -0.3, 0.0])
+    assert w == (1.0, 1.0, 0.0)
+    p, w = parse_point("0.1,0.2,-0.3")
+    np.testing.assert_array_equal(p, [0.1, 0.2, -0.3])
+    assert w == (1.0, 1.0, 1.0)
+    with pytest.raises(ParameterError, match="expected valence,arousal"):
+        parse_point("a,b")
+    with pytest.raises(ParameterError, match=r"\[-1, 1\]"):
+        parse_point("2,0")
+    with pytest.raises(ParameterError, match="2 or 3"):
+        parse_point("0.1")
+
+
+def test_write_playlist_lists_each_file_once(tmp_path):
+    from affect_features.querying import write_playlist
+
+    out = tmp_path / "p.m3u"
+    tracks = [{"path": "/m/a.mp3", "artist": "A", "title": "One"},
+              {"path": "/m/a.mp3", "artist": "A", "title": "One"},  # another photo's
+              {"path": "/m/b\xe9.mp3", "title": "Two"},
+              {"id": 7, "title": "catalogue song"}]                 # no file
+    assert write_playlist(out, tracks) == (2, 1)
+    assert out.read_bytes().decode("utf-8").splitlines() == [
+        "#EXTM3U", "#EXTINF:-1,A - One", "/m/a.mp3", "#EXTINF:-1,Two", "/m/b\xe9.mp3"]
+
+
+def test_read_library_needs_an_existing_file(tmp_path, monkeypatch):
+    from affect_features.errors import LibraryError
+    from affect_features.querying import read_library
+
+    missing = tmp_path / "none.sqlite"
+    with pytest.raises(LibraryError, match=f"--library {missing}"):
+        read_library(missing)
+    monkeypatch.setenv("AFFECT_LIBRARY", str(missing))
+    with pytest.raises(LibraryError, match="no music library yet"):
+        read_library()
+    with MusicLibrary(tmp_path / "mine.sqlite") as lib:
+        lib.upsert_many([{"path": str(tmp_path / "a.mp3"), "title": "a", "valence": 0.1,
+                          "arousal": 0.2, "dominance": 0.0}])
+    with read_library(tmp_path / "mine.sqlite") as lib:
+        assert len(lib) == 1 and lib.readonly
+    assert len(read_library(catalogue=True)) == 724
+    with pytest.raises(ParameterError):
+        read_library(tmp_path / "mine.sqlite", catalogue=True)

@@ -873,12 +873,14 @@ def test_timeout_default_and_environment(monkeypatch):
     monkeypatch.setenv("AFFECT_FILE_TIMEOUT", "soon")
     with pytest.raises(ParameterError, match="AFFECT_FILE_TIMEOUT"):
         default_timeout()
-    with pytest.raises(ParameterError):  # at the call, before any file is started
-        map_files(_sleepy, ["/x/a.jpg"])
+    # Read where it applies (the engine's own workers), at the call, before any file
+    # is started; calls in this process read it only when asked (tests/test_batch.py).
+    with pytest.raises(ParameterError):
+        map_files(_sleepy, ["/x/a.jpg", "/x/b.jpg"], n_jobs=2)
     with pytest.raises(ParameterError):
         map_files(_sleepy, ["/x/a.jpg"], timeout="soon")
     monkeypatch.setenv("AFFECT_FILE_TIMEOUT", "0.2")
-    out = list(map_files(_sleepy, ["/x/hang.jpg"]))
+    out = list(map_files(_sleepy, ["/x/hang.jpg"], timeout=default_timeout()))
     assert out[0][1] == Failure("/x/hang.jpg", "timed out after 0.2 s")
 
 
@@ -1669,7 +1671,7 @@ def test_model_files_that_are_not_regular_files(small_model, tmp_path, photo, ki
     """A FIFO, a zero device or a folder as the model's weights or card: refused at
     once (no hang, no memory), one line naming it, exit 2; predict says it once, not
     once per photo."""
-    stem = _copy_model(small_model, tmp_path)
+    _copy_model(small_model, tmp_path)
     node = tmp_path / f"copy.{which}"
     node.unlink()
     _make_node(node, kind)
@@ -1727,7 +1729,7 @@ def test_npz_member_declaring_another_shape_is_refused(small_model, tmp_path):
 
 
 def _rewritten_weights(small_model, change) -> bytes:
-    from affect_features.models import _npz_bytes
+    from affect_features.models._format import _npz_bytes
 
     with np.load(small_model[0], allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}

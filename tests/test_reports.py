@@ -76,3 +76,75 @@ def test_training_summary():
     row = next(l for l in text.splitlines() if l.startswith("quadrant accuracy")).split()
     assert row[-4:] == ["0.410", "0.390", "0.250", "0.320"]
     assert "--evaluate-folds" in "\n".join(training_summary({**card, "metrics": {}}))
+
+
+# ------------------------------------------------------------------ matches and songs
+
+def test_majority_share():
+    from affect_features.reports import majority_share
+
+    assert majority_share(["Q1", "Q1", "Q2", None, ""]) == 2 / 3
+    assert majority_share([None, ""]) is None
+
+
+def test_song_line_says_who_where_and_the_point():
+    from affect_features.reports import song_line
+
+    song = {"artist": "A", "title": "T", "path": "/m/a\nb.mp3", "distance": 0.1234,
+            "valence": 0.5, "arousal": -0.25, "dominance": 0.0, "quadrant": "Q4",
+            "label": "Q1"}
+    assert song_line(2, song) == ("  2. A - T  [/m/a\\nb.mp3]  (distance 0.12; V +0.50 "
+                                  "A -0.25 D +0.00; Q4 calm/relaxed, labelled Q1)")
+    bare = {"source_id": "MT1", "distance": 1.0, "valence": 0.0, "arousal": 0.0,
+            "dominance": 0.0, "quadrant": None}
+    assert song_line(1, bare) == ("  1. MT1  (distance 1.00; V +0.00 A +0.00 "
+                                  "D +0.00)")
+
+
+def test_track_line_for_a_point_a_failure_and_no_point():
+    from affect_features.reports import track_line
+
+    row = {"id": 1, "path": "/m/x.mp3", "artist": None, "title": "X", "valence": -0.5,
+           "arousal": 0.5, "dominance": 0.1, "quadrant": "Q2", "mood": "tense",
+           "label": None, "distance": 0.25}
+    assert track_line(row) == ("X  [/m/x.mp3]  (distance 0.25; V -0.50 A +0.50 "
+                               "D +0.10; Q2 angry/tense; tense)")
+    failed = {"id": 2, "path": "/m/y.mp3", "valence": None, "error": "bad data"}
+    assert track_line(failed) == "y.mp3  [/m/y.mp3]\n  failed: bad data"
+    assert track_line({"id": 3, "path": None, "valence": None}) == \
+        "3  (no point yet: `affect index` predicts it)"
+
+
+def test_library_stats_lines_and_sizes():
+    from affect_features.reports import human_bytes, library_stats_lines
+
+    assert [human_bytes(n) for n in (999, 1500, 2_000_000, 3.1e9, 5e12)] == \
+        ["999 B", "1.5 kB", "2.0 MB", "3.1 GB", "5000.0 GB"]
+    st = {"path": "/l.sqlite", "tracks": 4, "files": 4, "with_point": 3, "failed": 1,
+          "quadrants": {"Q1": 3, "Q2": 0, "Q3": 0, "Q4": 0},
+          "model_versions": {"abcdef0123456789ffff": 3}, "descriptor_schemas": {None: 1},
+          "library_schema": 1, "metadata": {}, "size_bytes": 65536}
+    lines = library_stats_lines(st)
+    # keys padded to the longest ("  Q3 sad/depressed", 18), then two spaces
+    assert lines[0] == "library" + " " * 13 + "/l.sqlite"
+    assert "failed" + " " * 14 + "1 (`affect library list --failed`)" in lines
+    assert "  Q1 happy/excited  3 (100%)" in lines
+    assert "model version" + " " * 7 + "abcdef0123456789: 3 points" in lines
+    assert "descriptor schema   none: 1 tracks" in lines
+    assert lines[-1] == "size on disk" + " " * 8 + "65.5 kB"
+
+
+def test_match_lines_of_a_query():
+    import numpy as np
+
+    from affect_features.matching import QueryMatch
+    from affect_features.reports import match_lines
+
+    res = QueryMatch(query="mood:calm", name="mood 'calm'", point=np.array([0.5, -0.5, 0]),
+                     quadrant="Q4", mood_word="calm", songs=[
+                         {"title": "Lake", "distance": 0.1, "valence": 0.6,
+                          "arousal": -0.4, "dominance": 0.0, "quadrant": "Q4"}])
+    assert match_lines(res) == [
+        "mood 'calm'\n  point  valence +0.50  arousal -0.50  dominance +0.00   Q4 "
+        "calm/relaxed",
+        "  1. Lake  (distance 0.10; V +0.60 A -0.40 D +0.00; Q4 calm/relaxed)"]

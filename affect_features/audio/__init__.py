@@ -35,7 +35,7 @@ Example
 >>> t = np.arange(22050) / 22050
 >>> f = extract_audio_features(np.sin(2 * np.pi * 440 * t), sr=22050)
 >>> len(f), f.schema, f["tonal.chroma.A.mean"] > 0.99
-(124, 'audio-1', True)
+(145, 'audio-2', True)
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import numpy as np
 
 from ..errors import ParameterError, SchemaError
 from ..features import FeatureVector, load_schema, parse_groups, select_groups
-from .analysis import AudioAnalysis, single_threaded_blas
+from .analysis import AudioAnalysis
 from .decode import DEFAULT_MAX_DURATION, load_audio, read_tags
 from .dynamics import dynamics_features
 from .rhythm import rhythm_features
@@ -160,8 +160,11 @@ def extract_from_analysis(analysis: AudioAnalysis, *, groups=None,
 
     `schema` is one of :data:`AUDIO_SCHEMAS` (default :data:`AUDIO_SCHEMA`).
 
-    The BLAS library runs on one thread meanwhile
-    (:func:`~affect_features.audio.analysis.single_threaded_blas`).
+    Changes no state of the process, and gives the same bits whatever the caller's
+    BLAS threads: the products over a spectrogram that a threaded BLAS would round
+    differently run in serial blocks
+    (:func:`~affect_features.audio.analysis.serial_matmul`). The batch engine's worker
+    processes start with one BLAS thread (files run in parallel instead).
 
     Raises
     ------
@@ -172,9 +175,8 @@ def extract_from_analysis(analysis: AudioAnalysis, *, groups=None,
     chosen = _group_list(groups, schema)
     table = audio_groups(schema)
     values: dict[str, float] = {}
-    with single_threaded_blas():
-        for g in chosen:
-            values.update(table[g](analysis))
+    for g in chosen:
+        values.update(table[g](analysis))
     names = audio_feature_names(chosen, schema)
     if tuple(values) != names:
         missing = [n for n in names if n not in values]
@@ -240,14 +242,16 @@ def extract_audio_features(source, *, sr: float | None = None, offset: float | N
 def audio_vector(source, groups=None, offset: float | None = None,
                  duration: float | None = None,
                  max_duration: float | None = DEFAULT_MAX_DURATION,
-                 schema: str = AUDIO_SCHEMA) -> np.ndarray:
-    """The descriptor vector of an audio file as a float64 array (schema order).
+                 schema: str = AUDIO_SCHEMA, *, sr: float | None = None) -> np.ndarray:
+    """The descriptor vector of an audio file (or of a signal of rate `sr`) as a
+    float64 array (schema order).
 
     The picklable one-file function the batch engine sends to worker processes
     (the audio counterpart of :func:`affect_features.image.image_vector`).
     """
-    return extract_audio_features(source, groups=groups, offset=offset, duration=duration,
-                                  max_duration=max_duration, schema=schema).vector
+    return extract_audio_features(source, sr=sr, groups=groups, offset=offset,
+                                  duration=duration, max_duration=max_duration,
+                                  schema=schema).vector
 
 
 def __getattr__(name):

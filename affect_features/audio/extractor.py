@@ -1,42 +1,33 @@
-"""scikit-learn transformer: a list of audio files -> a matrix of audio descriptors."""
+"""scikit-learn transformer: audio (files or signals) -> audio descriptors."""
 
 from __future__ import annotations
 
-import os
 from functools import partial
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from ..batch import Failure, map_files
-from ..errors import DecodeError, ParameterError
+from .._transformer import FeatureExtractor
+from ..errors import ParameterError
 from ..features import parse_groups
-from . import AUDIO_SCHEMA, DEFAULT_MAX_DURATION, audio_feature_names, audio_groups, \
-    audio_vector
+from . import (
+    AUDIO_SCHEMA,
+    DEFAULT_MAX_DURATION,
+    AudioAnalysis,
+    audio_feature_names,
+    audio_groups,
+    audio_vector,
+    extract_from_analysis,
+)
+from .decode import _check_window
 
 __all__ = ["AudioFeatureExtractor"]
 
 
-def _paths(X) -> list:
-    if isinstance(X, (str, os.PathLike)):
-        raise ParameterError("X must be a sequence of audio file paths, not one path")
-    arr = np.asarray(X, dtype=object)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ParameterError(f"X must be a 1-D sequence of audio file paths, got shape "
-                             f"{arr.shape}")
-    bad = [p for p in arr if not isinstance(p, (str, os.PathLike))]
-    if bad:
-        raise ParameterError(f"X must hold file paths; got {type(bad[0]).__name__}")
-    return list(arr)
+class AudioFeatureExtractor(FeatureExtractor):
+    """Turn audio into rows of :data:`~affect_features.audio.AUDIO_SCHEMA` descriptors.
 
-
-class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
-    """Turn audio file paths into rows of :data:`~affect_features.audio.AUDIO_SCHEMA` descriptors.
-
-    Stateless: :meth:`fit` only validates the parameters and fixes the output names.
+    Stateless (see :mod:`affect_features._transformer`): :meth:`fit` only validates
+    the parameters and records the output names, and is optional.
 
     Parameters
     ----------
@@ -47,7 +38,8 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     max_duration : float or None, optional
         Length of the default window.
     n_jobs : int, optional
-        Files decoded and analysed in parallel (joblib processes; default 1).
+        Worker processes for the files among the items (default 1: this process;
+        -1 or 0: all cores). Signals are analysed in this process.
     schema : str, optional
         Audio schema (default :data:`~affect_features.audio.AUDIO_SCHEMA`).
 
@@ -55,12 +47,25 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     ----------
     feature_names_out_ : ndarray of str
     schema_ : str
+        Set by :meth:`fit`; :meth:`get_feature_names_out` works without them.
+
+    Notes
+    -----
+    Items of ``X`` are audio files (``str`` or ``os.PathLike``), ``(signal, rate)``
+    pairs (a signal ``(n,)`` or ``(channels, n)`` and its sampling rate in Hz: a bare
+    array has no rate, so it is refused) or
+    :class:`~affect_features.audio.AudioAnalysis` objects, in any mix. The analysis
+    window applies to files and signals alike (an analysis has its own).
 
     Examples
     --------
-    >>> ext = AudioFeatureExtractor(groups=["dynamics"]).fit([])
+    >>> import numpy as np
+    >>> ext = AudioFeatureExtractor(groups=["dynamics"])
     >>> list(ext.get_feature_names_out())[:2]
     ['dynamics.rms.mean', 'dynamics.rms.std']
+    >>> t = np.arange(22050) / 22050
+    >>> ext.transform([(0.5 * np.sin(2 * np.pi * 440 * t), 22050)]).shape
+    (1, 7)
     """
 
     def __init__(self, *, groups=None, offset=None, duration=None,
@@ -75,41 +80,39 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     def _schema(self) -> str:
         return self.schema or AUDIO_SCHEMA
 
-    def _group_list(self):
+    def _groups(self):
         return parse_groups(self.groups, tuple(audio_groups(self._schema())))
 
+    def _feature_names(self) -> tuple[str, ...]:
+        _check_window(self.offset, self.duration, self.max_duration)
+        return audio_feature_names(self._groups(), self._schema())
+
     def fit(self, X=None, y=None):
-        """Validate the parameters (no learning). Returns self."""
-        names = audio_feature_names(self._group_list(), self._schema())
-        self.feature_names_out_ = np.asarray(names, dtype=object)
+        """Validate the parameters and record the output names (nothing is learnt).
+
+        Returns
+        -------
+        self
+        """
+        super().fit(X, y)
         self.schema_ = self._schema()
         return self
 
-    def transform(self, X) -> np.ndarray:
-        """Descriptors of each file, shape (n_files, n_features), float64.
+    def _file_function(self):
+        return partial(audio_vector, groups=self._groups(), offset=self.offset,
+                       duration=self.duration, max_duration=self.max_duration,
+                       schema=self._schema())
 
-        Raises
-        ------
-        DecodeError
-            On the first file that cannot be decoded.
-        """
-        check_is_fitted(self, "feature_names_out_")
-        paths = _paths(X)
-        groups = self._group_list()
-        worker = partial(audio_vector, groups=groups, offset=self.offset,
-                         duration=self.duration, max_duration=self.max_duration,
-                         schema=self.schema_)
-        rows = []
-        for path, res in map_files(worker, [os.fspath(p) for p in paths],
-                                   n_jobs=self.n_jobs or 1):
-            if isinstance(res, Failure):
-                raise DecodeError(res.path, res.reason)
-            rows.append(res)
-        if not rows:
-            return np.zeros((0, len(self.feature_names_out_)))
-        return np.vstack(rows)
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """The output descriptor names, in column order."""
-        check_is_fitted(self, "feature_names_out_")
-        return self.feature_names_out_.copy()
+    def _item_vector(self, item) -> np.ndarray:
+        if isinstance(item, AudioAnalysis):
+            return extract_from_analysis(item, groups=self._groups(),
+                                         schema=self._schema()).vector
+        if isinstance(item, tuple) and len(item) == 2:
+            signal, sr = item
+            return audio_vector(np.asarray(signal), sr=sr, groups=self._groups(),
+                                offset=self.offset, duration=self.duration,
+                                max_duration=self.max_duration, schema=self._schema())
+        raise ParameterError(f"an audio item must be a file path, a (signal, rate) pair "
+                             f"or an AudioAnalysis, got {type(item).__name__}"
+                             + (" (an array needs its rate: pass (signal, rate))"
+                                if isinstance(item, np.ndarray) else ""))

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .analysis import power_to_db
+from .analysis import power_to_db, serial_matmul
 
 __all__ = ["spectral_centroid", "spectral_bandwidth", "spectral_rolloff",
            "spectral_flatness", "spectral_flux", "spectral_contrast",
@@ -59,6 +59,12 @@ VALLEY_NAMES = tuple(f"spectral.valley.{b:02d}.{s}" for b in range(N_CONTRAST)
                      for s in ("mean", "std"))
 
 _TINY = np.finfo(np.float32).tiny
+
+
+def _weighted_sums(weights: np.ndarray, stft: np.ndarray) -> np.ndarray:
+    """``weights @ stft`` (float32), the same bits whatever the BLAS thread count
+    (:func:`~affect_features.audio.analysis.serial_matmul`)."""
+    return serial_matmul(weights.astype(np.float32), stft)
 
 
 def spectral_centroid(stft: np.ndarray, freqs: np.ndarray) -> np.ndarray:
@@ -83,7 +89,7 @@ def spectral_centroid(stft: np.ndarray, freqs: np.ndarray) -> np.ndarray:
     IEEE Trans. Speech and Audio Processing, 10(5), 293-302. Sec. IV-A, Eq. (1).
     """
     total = stft.sum(axis=0)
-    num = freqs.astype(np.float32) @ stft
+    num = _weighted_sums(freqs, stft)
     return np.where(total > _TINY, num / np.where(total > _TINY, total, 1.0), 0.0)
 
 
@@ -106,7 +112,7 @@ def spectral_bandwidth(stft: np.ndarray, freqs: np.ndarray,
     f = freqs.astype(np.float64)
     if centroid is None:
         centroid = spectral_centroid(stft, freqs)
-    m2 = (f * f).astype(np.float32) @ stft / safe
+    m2 = _weighted_sums(f * f, stft) / safe
     var = np.maximum(m2.astype(np.float64) - np.asarray(centroid, np.float64) ** 2, 0.0)
     return np.where(ok, np.sqrt(var), 0.0)
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import SchemaError
 from ..features import FeatureVector, load_schema, parse_groups, select_groups
-from .analysis import ImageAnalysis, as_analysis
+from .analysis import ImageAnalysis
 
 __all__ = ["IMAGE_SCHEMA", "IMAGE_GROUPS", "ImageFeatures", "ImageAnalysis",
            "extract_image_features", "image_feature_names", "ImageFeatureExtractor",
@@ -120,7 +120,8 @@ def extract_image_features(source, *, groups: Sequence[str] | str | None = None
     """
     groups = _normalise_groups(groups)
     names = image_feature_names(groups)
-    analysis = as_analysis(source)
+    # the one place a file is decoded: the groups read the analysis, never a path
+    analysis = source if isinstance(source, ImageAnalysis) else ImageAnalysis(source)
     values: dict[str, float] = {}
     for group in (groups or IMAGE_GROUPS):  # schema order (parse_groups)
         values.update(_group_function(group)(analysis))
@@ -164,61 +165,10 @@ def extract_image_features_batch(paths, *, groups=None, n_jobs: int = 1,
 
 
 def __getattr__(name):
-    # The scikit-learn transformer is built on first use: importing scikit-learn costs
-    # about 2 s, which every `affect` command and every worker process would otherwise
-    # pay at start-up.
+    # The scikit-learn transformer is imported on first use: importing scikit-learn
+    # costs about 2 s, which every `affect` command and every worker process would
+    # otherwise pay at start-up.
     if name == "ImageFeatureExtractor":
-        cls = _make_extractor()
-        globals()[name] = cls
-        return cls
+        from .extractor import ImageFeatureExtractor
+        return ImageFeatureExtractor
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _make_extractor():
-    from sklearn.base import BaseEstimator, TransformerMixin
-
-    class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
-        """scikit-learn transformer: image paths (or arrays) -> feature matrix.
-
-        Stateless (``fit`` learns nothing), so it can head a ``Pipeline`` that is
-        cross-validated or grid-searched without glue code.
-
-        Parameters
-        ----------
-        groups : sequence of str, optional
-            Feature groups to compute (all by default).
-        n_jobs : int
-            Worker processes for file inputs.
-        """
-
-        def __init__(self, groups=None, n_jobs: int = 1):
-            self.groups = groups
-            self.n_jobs = n_jobs
-
-        def fit(self, X, y=None):
-            self.n_features_out_ = len(image_feature_names(_normalise_groups(self.groups)))
-            return self
-
-        def transform(self, X):
-            items = list(X)
-            if all(isinstance(x, (str, bytes)) or hasattr(x, "__fspath__") for x in items):
-                M, ok, failures = extract_image_features_batch(
-                    items, groups=self.groups, n_jobs=self.n_jobs)
-                if failures:
-                    raise _as_error(failures[0])
-                return M
-            return np.vstack([image_vector(x, _normalise_groups(self.groups)) for x in items])
-
-        def get_feature_names_out(self, input_features=None):
-            return np.array(image_feature_names(_normalise_groups(self.groups)), dtype=object)
-
-
-    ImageFeatureExtractor.__module__ = __name__
-    ImageFeatureExtractor.__qualname__ = "ImageFeatureExtractor"
-    return ImageFeatureExtractor
-
-
-def _as_error(failure):
-    from ..errors import DecodeError
-
-    return DecodeError(failure.path, failure.reason)

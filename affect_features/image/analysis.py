@@ -20,6 +20,7 @@ Conventions (all float32):
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from typing import NamedTuple
 
@@ -315,9 +316,28 @@ def _scaled_crop(image: np.ndarray, box: tuple[int, int, int, int],
 
 
 def as_analysis(image) -> "ImageAnalysis":
-    """`image` itself if it is an :class:`ImageAnalysis`, else a new one of it (a path
-    or an array): how every feature group accepts either."""
-    return image if isinstance(image, ImageAnalysis) else ImageAnalysis(image)
+    """`image` itself if it is an :class:`ImageAnalysis`, else the analysis of an image
+    array: how every feature group accepts either.
+
+    Feature groups do no I/O: a file is decoded by
+    :func:`~affect_features.image.extract_image_features` or ``ImageAnalysis(path)``,
+    whose analysis every group then shares.
+
+    Raises
+    ------
+    ParameterError
+        For a file name.
+    """
+    if isinstance(image, ImageAnalysis):
+        return image
+    if isinstance(image, (str, bytes, os.PathLike)):
+        from ..errors import ParameterError
+
+        raise ParameterError(
+            f"a feature group takes an ImageAnalysis or an image array, not a file name "
+            f"({os.fsdecode(image)!r}): decode it with extract_image_features(path) or "
+            f"ImageAnalysis(path)")
+    return ImageAnalysis(image)
 
 
 class ImageAnalysis:

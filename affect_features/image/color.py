@@ -872,13 +872,18 @@ def color_features(image) -> dict[str, float]:
 
     Parameters
     ----------
-    image : ImageAnalysis, path or ndarray
-        Anything :class:`~affect_features.image.analysis.ImageAnalysis` accepts.
+    image : ImageAnalysis or ndarray
+        An analysis, or an image array (wrapped in one); files are decoded by
+        :func:`~affect_features.image.extract_image_features` or
+        ``ImageAnalysis(path)``.
 
     Returns
     -------
     dict of str to float
-        The 54 features listed in the module docstring, always in that order, finite.
+        The 54 features listed in the module docstring, always in that order. Each is
+        finite by its definition; the undefined cases (no hue in a grey image, no pair
+        of regions, fewer than two chromatic regions, no chromatic region) have the
+        values their functions document.
 
     Examples
     --------
@@ -927,5 +932,4 @@ def color_features(image) -> dict[str, float]:
     warm, cold = itten_warm_cold_area(regions)
     out["color.itten.warm_area"] = warm
     out["color.itten.cold_area"] = cold
-    # last line of defence: every definition above is finite by construction
-    return {k: (float(v) if np.isfinite(v) else 0.0) for k, v in out.items()}
+    return {k: float(v) for k, v in out.items()}

@@ -394,13 +394,17 @@ def composition_features(image) -> dict[str, float]:
 
     Parameters
     ----------
-    image : ImageAnalysis, path or ndarray
-        Anything :class:`ImageAnalysis` accepts.
+    image : ImageAnalysis or ndarray
+        An analysis, or an image array (wrapped in one).
 
     Returns
     -------
     features : dict of str to float
-        Finite values, always the same keys in the same order.
+        Always the same keys in the same order, each finite by its definition: one
+        region for a flat image (:func:`level_of_detail`), the centre's share of the
+        cells where there is no detail (:func:`low_depth_of_field`), 0 without lines
+        (:func:`line_dynamics`), hue direction 0 for a grey centre
+        (:func:`rule_of_thirds`).
 
     Notes
     -----
@@ -425,5 +429,4 @@ def composition_features(image) -> dict[str, float]:
     hue_cos, hue_sin, sat, val = rule_of_thirds(hsv)
     values = (n_regions, largest, *dof, count, s_share, d_share, s_len, d_len,
               hue_cos, hue_sin, sat, val)
-    return {name: float(v) if np.isfinite(v) else 0.0
-            for name, v in zip(COMPOSITION_NAMES, values)}
+    return {name: float(v) for name, v in zip(COMPOSITION_NAMES, values)}

@@ -304,13 +304,15 @@ def content_features(image) -> dict[str, float]:
 
     Parameters
     ----------
-    image : ImageAnalysis, path or ndarray
-        Anything :class:`ImageAnalysis` accepts.
+    image : ImageAnalysis or ndarray
+        An analysis, or an image array (wrapped in one).
 
     Returns
     -------
     features : dict of str to float
-        Finite values, always the same keys in the same order.
+        Always the same keys in the same order, each finite by its definition: 0
+        faces and face areas 0 when none is found (:func:`face_statistics`), and then
+        a skin-to-face ratio of 0 (:func:`skin_face_ratio`).
     """
     a = as_analysis(image)
     small = a.at(CONTENT_PIXELS)
@@ -318,5 +320,4 @@ def content_features(image) -> dict[str, float]:
     count, largest, total = face_statistics(boxes, small.shape)
     skin = float(skin_mask(small.rgb_u8).mean())
     values = (count, largest, total, skin, skin_face_ratio(skin, total))
-    return {name: float(v) if np.isfinite(v) else 0.0
-            for name, v in zip(CONTENT_NAMES, values)}
+    return {name: float(v) for name, v in zip(CONTENT_NAMES, values)}

@@ -597,14 +597,17 @@ def texture_features(image) -> dict[str, float]:
 
     Parameters
     ----------
-    image : ImageAnalysis, path or ndarray
-        Anything else than an :class:`ImageAnalysis` is wrapped in one.
+    image : ImageAnalysis or ndarray
+        An analysis, or an image array (wrapped in one).
 
     Returns
     -------
     features : dict of str to float
-        27 finite values (see the module docstring), all computed on
-        ``image.at(TEXTURE_PIXELS)``.
+        27 values (see the module docstring), all computed on
+        ``image.at(TEXTURE_PIXELS)``, each finite by its definition: a flat or tiny
+        image has coarseness, contrast and directionality 0 (:func:`tamura_coarseness`,
+        :func:`tamura_contrast`, :func:`tamura_directionality`), wavelet energies 0,
+        and a constant plane GLCM correlation 1 (:func:`glcm_properties`).
 
     Examples
     --------
@@ -630,8 +633,4 @@ def texture_features(image) -> dict[str, float]:
         q = quantize_plane(p, n_levels=GLCM_LEVELS, circular=circular)
         props = glcm_properties(glcm_matrices(q, n_levels=GLCM_LEVELS), circular=circular)
         values.extend(props[k] for k in _GLCM_PROPS)
-    out = {}
-    for name, v in zip(FEATURE_NAMES, values):
-        v = float(v)
-        out[name] = v if np.isfinite(v) else 0.0  # last line of defence; never expected
-    return out
+    return {name: float(v) for name, v in zip(FEATURE_NAMES, values)}

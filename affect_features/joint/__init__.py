@@ -10,10 +10,12 @@ alternative to the valence-arousal route of :mod:`affect_features.matching`.
 >>> index, similarity = rank_songs(model.embed_image(x), model.embed_audio(Xa), k=5)
 >>> model.save("joint")                      # joint.npz + joint.json, no pickle
 
-Modules: :mod:`._model` (the model: training, embedding, storage), :mod:`._network`
-(branch forward and backward passes), :mod:`._triplet` (the loss and the negative
-mining), :mod:`._labels` (label points and agreement), :mod:`._ranking`
-(:func:`rank_songs`).
+Modules: :mod:`._model` (the estimator, :class:`JointEmbedding`), :mod:`._fitting`
+(inputs checked, the batch objective, Adam), :mod:`._branch` (a fitted branch:
+standardisation and the members' forward pass), :mod:`._format` (the ``.npz`` and JSON
+card files), :mod:`._network` (branch forward and backward passes), :mod:`._triplet`
+(the loss and the negative mining), :mod:`._labels` (label points and agreement),
+:mod:`._ranking` (:func:`rank_songs`).
 """
 
 from ._labels import AGREEMENTS, default_label_point

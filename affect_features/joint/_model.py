@@ -47,216 +47,21 @@ References
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from ..errors import ModelError, ParameterError
-from ._network import (ACTIVATIONS, init_layers, layers_backward, layers_forward,
-                       normalise, normalise_backward)
+from ._branch import _Branch, _concat, _standardise
+from ._fitting import _check_features, _check_labels, train
+from ._format import FORMAT, FORMAT_VERSION, load_model, save_model
 from ._labels import AGREEMENTS, emotion_classes
 from ._labels import label_points as label_points_of
-from ._triplet import MINING, mine_negatives, triplet_loss
+from ._network import ACTIVATIONS, init_layers, normalise
+from ._triplet import MINING
 
-__all__ = ["JointEmbedding", "objective", "FORMAT", "FORMAT_VERSION"]
-
-#: Model file format written by :meth:`JointEmbedding.save`.
-FORMAT = "affect_features.joint_embedding"
-FORMAT_VERSION = 1
-_MODALITIES = ("image", "audio")
-# Adam's moment decay rates and denominator guard (Kingma & Ba 2015, Algorithm 1).
-_BETA1, _BETA2, _ADAM_EPS = 0.9, 0.999, 1e-8
-
-
-# ------------------------------------------------------------------------ inputs
-
-def _check_features(X, names, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what}: features must be a numeric matrix") from None
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ParameterError(f"{what}: features must have shape (n_items, n_features), "
-                             f"got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ParameterError(f"{what}: features must be finite (got NaN or inf)")
-    if names is None or len(names) != arr.shape[1]:
-        raise ParameterError(f"{what}: {0 if names is None else len(names)} feature names "
-                             f"for {arr.shape[1]} columns")
-    if len(set(map(str, names))) != len(names):
-        raise ParameterError(f"{what}: feature names are not unique")
-    return arr
-
-
-def _check_labels(labels, n: int, what: str) -> list[str]:
-    out = [None if lab is None else str(lab).strip() for lab in labels]
-    if len(out) != n:
-        raise ParameterError(f"{what}: {len(out)} labels for {n} items")
-    if any(not lab for lab in out):
-        raise ParameterError(f"{what}: every item needs a label (found an empty one)")
-    return out
-
-
-def _standardise(X: np.ndarray):
-    """Mean and scale per column; a constant column keeps scale 1 (as StandardScaler)."""
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale = np.where(scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0),
-                     1.0, scale)
-    return mean, scale
-
-
-# ------------------------------------------------------------------------ branch
-
-class _Branch:
-    """Standardisation and the members' layers of one modality."""
-
-    __slots__ = ("modality", "schema", "names", "mean", "scale", "members")
-
-    def __init__(self, modality, schema, names, mean, scale, members):
-        self.modality = str(modality)
-        self.schema = str(schema)
-        self.names = tuple(str(n) for n in names)
-        self.mean = np.array(mean, dtype=np.float64).ravel()
-        self.scale = np.array(scale, dtype=np.float64).ravel()
-        self.members = [[(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64))
-                         for w, b in layers] for layers in members]
-        f = len(self.names)
-        if len(set(self.names)) != f:
-            raise ModelError(f"{self.modality} branch: feature names are not unique")
-        if self.mean.shape != (f,) or self.scale.shape != (f,) \
-                or not np.all(np.isfinite(self.mean)) or not np.all(self.scale > 0) \
-                or not np.all(np.isfinite(self.scale)):
-            raise ModelError(f"{self.modality} branch: bad standardisation for {f} features")
-        if not self.members:
-            raise ModelError(f"{self.modality} branch: no members")
-        dims = set()
-        for m, layers in enumerate(self.members):
-            where = f"{self.modality} branch member {m}"
-            if not layers or len(layers) > 2:
-                raise ModelError(f"{where}: {len(layers)} layers (1 or 2)")
-            width = f
-            for i, (w, b) in enumerate(layers):
-                if w.ndim != 2 or w.shape[0] != width or b.shape != (w.shape[1],):
-                    raise ModelError(f"{where} layer {i}: shapes {w.shape}/{b.shape} do "
-                                     f"not chain from {width}")
-                if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-                    raise ModelError(f"{where} layer {i}: non-finite weights")
-                width = w.shape[1]
-            dims.add(width)
-        if len(dims) != 1:
-            raise ModelError(f"{self.modality} branch: members of dimensions {sorted(dims)}")
-
-    @property
-    def dim(self) -> int:
-        """Dimension of the embedding: members x each member's dimension."""
-        return len(self.members) * self.members[0][-1][0].shape[1]
-
-    def check_schema(self, schema, names) -> np.ndarray:
-        """Columns of `names` that feed this branch, in its order (SchemaError if not)."""
-        from ..models import feature_columns
-
-        return feature_columns(self.names, self.schema, schema, names,
-                               what=f"the joint model's {self.modality} branch")
-
-    def matrix(self, X, schema, names) -> tuple[np.ndarray, bool]:
-        """Rows of this branch's features from an array, FeatureVector(s); single flag."""
-        from ..models import feature_matrix
-
-        return feature_matrix(X, check_schema=self.check_schema,
-                              n_features=len(self.names),
-                              what=f"the joint model's {self.modality} branch",
-                              schema=schema, names=names)
-
-    def embed(self, z: np.ndarray, activation: str) -> np.ndarray:
-        return _concat([normalise(layers_forward(layers, z, activation)[0])[0]
-                        for layers in self.members])
-
-
-def _concat(parts: Sequence[np.ndarray]) -> np.ndarray:
-    """Unit member embeddings side by side, divided by sqrt(members): a unit vector whose
-    cosine similarity to another is the mean of the members' cosine similarities."""
-    return np.concatenate(parts, axis=-1) / math.sqrt(len(parts))
-
-
-# --------------------------------------------------------------------- objective
-
-def objective(params: Mapping, zi: np.ndarray, za: np.ndarray, terms, margin: float,
-              activation: str):
-    """Weighted triplet loss of one batch and its gradient with respect to `params`.
-
-    Parameters
-    ----------
-    params : mapping
-        ``"image"``, ``"audio"``: lists of ``(W, b)``; ``"label"``: the label table
-        (n_labels, dim), before normalisation.
-    zi, za : ndarray
-        Standardised features of the batch's photos and songs.
-    terms : sequence of (weight, anchor_block, anchor_rows, positive_block,
-        positive_rows, negative_rows)
-        Blocks ``"image"`` (rows of `zi`), ``"audio"`` (rows of `za`) or ``"label"``
-        (rows of the table); negatives come from the positives' block.
-    margin : float
-    activation : {"tanh", "relu"}
-
-    Returns
-    -------
-    loss : float
-        ``sum_t weight_t * mean triplet loss_t``.
-    grads : dict
-        Same structure as `params`.
-    """
-    oi, acts_i = layers_forward(params["image"], zi, activation)
-    oa, acts_a = layers_forward(params["audio"], za, activation)
-    ei, ni = normalise(oi)
-    ea, na = normalise(oa)
-    el, nl = normalise(params["label"])
-    emb = {"image": ei, "audio": ea, "label": el}
-    grad = {k: np.zeros_like(v) for k, v in emb.items()}
-    loss = 0.0
-    for weight, ab, ar, pb, pr, nr in terms:
-        part, ga, gp, gn = triplet_loss(emb[ab][ar], emb[pb][pr], emb[pb][nr], margin)
-        loss += weight * part
-        _scatter_add(grad[ab], ar, weight * ga)
-        _scatter_add(grad[pb], pr, weight * gp)
-        _scatter_add(grad[pb], nr, weight * gn)
-    grads = {
-        "image": layers_backward(params["image"], acts_i,
-                                 normalise_backward(ei, ni, grad["image"]), activation),
-        "audio": layers_backward(params["audio"], acts_a,
-                                 normalise_backward(ea, na, grad["audio"]), activation),
-        "label": normalise_backward(el, nl, grad["label"]),
-    }
-    return loss, grads
-
-
-def _scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """``target[rows] += values`` with repeated rows summed (as ``np.add.at``), by a
-    one-hot product: faster than ``np.add.at`` for batch-sized arrays."""
-    if len(rows):
-        onehot = np.zeros((target.shape[0], len(rows)))
-        onehot[rows, np.arange(len(rows))] = 1.0
-        target += onehot @ values
-
-
-def _flat(tree) -> list:
-    """Arrays of a params/grads structure in a fixed order (image, audio, label)."""
-    out = []
-    for key in ("image", "audio"):
-        for w, b in tree[key]:
-            out += [w, b]
-    out.append(tree["label"])
-    return out
-
-
-# ------------------------------------------------------------------------- model
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a number a card may hold")
+__all__ = ["JointEmbedding", "FORMAT", "FORMAT_VERSION"]
 
 
 class JointEmbedding:
@@ -489,7 +294,7 @@ class JointEmbedding:
             params = {"image": init_layers(rng, Xi.shape[1], self.hidden, self.dim),
                       "audio": init_layers(rng, Xa.shape[1], self.hidden, self.dim),
                       "label": table}
-            curves.append(self._train(rng, params, Zi, Za, li, la, ci, ca))
+            curves.append(train(self, rng, params, Zi, Za, li, la, ci, ca))
             members.append(params)
         self.loss_curve_ = [float(x) for x in np.mean(curves, axis=0)]
 
@@ -526,99 +331,6 @@ class JointEmbedding:
             "image": [{"spec": s, "n_items": n} for s, n in image.sets],
             "audio": [{"spec": s, "n_items": n} for s, n in audio.sets]}
         return self
-
-    def _train(self, rng, params, Zi, Za, li, la, ci, ca) -> list[float]:
-        """Adam on the batch objective; returns the mean loss of each epoch."""
-        n_i, n_a = len(Zi), len(Za)
-        steps = max(1, -(-max(n_i, n_a) // self.batch_size))
-        b_i, b_a = -(-n_i // steps), -(-n_a // steps)
-        pools = {c: np.flatnonzero(ca == c) for c in np.unique(ca)}
-        w_ia, w_il, w_al = (float(x) for x in self.pair_weights)
-        # All parameters as views of one vector, so that an Adam step is a few vector
-        # operations; weight decay applies to weights and the label table, not biases.
-        arrays = _flat(params)
-        theta = np.concatenate([a.ravel() for a in arrays])
-        decay = np.concatenate([np.full(a.size, float(a.ndim == 2) * self.weight_decay)
-                                for a in arrays])
-        views, start = [], 0
-        for a in arrays:
-            views.append(theta[start:start + a.size].reshape(a.shape))
-            start += a.size
-        it = iter(views)
-        for key in ("image", "audio"):
-            params[key][:] = [(next(it), next(it)) for _ in params[key]]
-        params["label"] = next(it)
-        m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
-        t = 0
-        curve = []
-        for _ in range(self.n_epochs):
-            perm_i, perm_a = self._order(rng, ci), self._order(rng, ca)
-            losses = []
-            for s in range(steps):
-                bi = perm_i[(s * b_i + np.arange(b_i)) % n_i]
-                ba = perm_a[(s * b_a + np.arange(b_a)) % n_a]
-                terms, audio_rows = self._batch_terms(rng, params, Zi, Za, bi, ba, li, la,
-                                                      ci, ca, pools, (w_ia, w_il, w_al))
-                loss, grads = objective(params, Zi[bi], Za[audio_rows], terms,
-                                        self.margin, self.activation)
-                losses.append(loss)
-                t += 1
-                lr_t = self.learning_rate * math.sqrt(1 - _BETA2 ** t) / (1 - _BETA1 ** t)
-                g = np.concatenate([x.ravel() for x in _flat(grads)]) + decay * theta
-                m1 *= _BETA1
-                m1 += (1 - _BETA1) * g
-                m2 *= _BETA2
-                m2 += (1 - _BETA2) * g * g
-                theta -= lr_t * m1 / (np.sqrt(m2) + _ADAM_EPS)
-            curve.append(float(np.mean(losses)))
-        return curve
-
-    def _order(self, rng, classes: np.ndarray) -> np.ndarray:
-        """The anchors of one epoch: a permutation, or with ``balance`` a draw (with
-        replacement) in which every emotion is equally likely, whatever its count."""
-        if not self.balance:
-            return rng.permutation(len(classes))
-        _, inverse, counts = np.unique(classes, return_inverse=True, return_counts=True)
-        p = 1.0 / counts[inverse]
-        return rng.choice(len(classes), size=len(classes), replace=True, p=p / p.sum())
-
-    def _batch_terms(self, rng, params, Zi, Za, bi, ba, li, la, ci, ca, pools, weights):
-        """The triplets of one batch, mined with the current parameters."""
-        w_ia, w_il, w_al = weights
-        c_b = ci[bi]
-        # A positive song for each photo: uniformly among the songs of its emotion.
-        pos = np.full(len(bi), -1, dtype=np.intp)
-        for c, pool in pools.items():
-            sel = np.flatnonzero(c_b == c)
-            if sel.size:
-                pos[sel] = pool[rng.integers(pool.size, size=sel.size)]
-        has = pos >= 0
-        audio_rows = np.concatenate([ba, pos[has]])
-        ei = normalise(layers_forward(params["image"], Zi[bi], self.activation)[0])[0]
-        ea = normalise(layers_forward(params["audio"], Za[audio_rows], self.activation)[0])[0]
-        el = normalise(params["label"])[0]
-        terms = []
-
-        def add(weight, ab, a_emb, a_rows, a_cls, pb, p_emb, p_rows, p_cls):
-            if weight == 0 or len(a_rows) == 0:
-                return
-            sim = a_emb @ p_emb.T
-            other = a_cls[:, None] != p_cls[None, :]
-            neg = mine_negatives(rng, sim, other, self.mining, sim_pos=np.diag(sim))
-            keep = neg >= 0
-            terms.append((weight, ab, a_rows[keep], pb, p_rows[keep], p_rows[neg[keep]]))
-
-        # photo -> song: anchors the photos with a positive; candidates their positives.
-        anchors = np.flatnonzero(has)
-        prow = len(ba) + np.arange(anchors.size)
-        add(w_ia, "image", ei[anchors], anchors, c_b[anchors], "audio", ea[prow], prow,
-            ca[pos[has]])
-        # label -> photo and label -> song: anchor the item's label, positive the item.
-        rows_i = np.arange(len(bi))
-        add(w_il, "label", el[li[bi]], li[bi], c_b, "image", ei, rows_i, c_b)
-        rows_a = np.arange(len(ba))
-        add(w_al, "label", el[la[ba]], la[ba], ca[ba], "audio", ea[rows_a], rows_a, ca[ba])
-        return terms, audio_rows
 
     # .............................................................. embedding
     def _embed(self, modality, X, schema, names) -> np.ndarray:
@@ -690,74 +402,18 @@ class JointEmbedding:
         return str(names[0]) if single else names
 
     # .................................................................... I/O
-    def _arrays(self) -> dict[str, np.ndarray]:
-        branches = self._fitted()
-        arrays: dict[str, np.ndarray] = {
-            "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
-            "activation": np.array(self._activation),
-            "labels": np.array(self._labels, dtype=str),
-            "label_table": self._table,
-            "label_points": self._points,
-            "label_classes": np.asarray(self._classes, dtype=np.int64),
-        }
-        for m in _MODALITIES:
-            b = branches[m]
-            arrays[f"{m}.schema"] = np.array(b.schema)
-            arrays[f"{m}.feature_names"] = np.array(b.names, dtype=str)
-            arrays[f"{m}.mean"] = b.mean
-            arrays[f"{m}.scale"] = b.scale
-            arrays[f"{m}.n_members"] = np.array(len(b.members), dtype=np.int64)
-            for k, layers in enumerate(b.members):
-                arrays[f"{m}.member{k}.n_layers"] = np.array(len(layers), dtype=np.int64)
-                for i, (w, bias) in enumerate(layers):
-                    arrays[f"{m}.member{k}.W{i}"] = w
-                    arrays[f"{m}.member{k}.b{i}"] = bias
-        return arrays
-
     def save(self, path) -> tuple[str, str]:
         """Write ``<stem>.npz`` (weights) and ``<stem>.json`` (card), each atomically.
 
         As :meth:`affect_features.models.EmotionModel.save`: the weights first, then the
         card carrying their SHA-256, so that a crash in between leaves a pair that
-        :meth:`load` refuses; the same model gives the same bytes.
+        :meth:`load` refuses; the same model gives the same bytes (:mod:`._format`).
 
         Returns
         -------
         npz_path, card_path : str
         """
-        from ..models import _jsonable, _library_versions, _model_paths, _npz_bytes, \
-            names_hash
-        from ..output import atomic_write_bytes
-
-        branches = self._fitted()
-        npz_path, card_path = _model_paths(path)
-        data = _npz_bytes(self._arrays())
-        card = dict(self.card)
-        card.update({
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "kind": "joint",
-            "method": "three-branch triplet metric learning (Won et al., ISMIR 2021)",
-            "dim": int(self._table.shape[0] * self._table.shape[2]),
-            "n_members": int(self._table.shape[0]),
-            "hyper_parameters": dict(self._fit_params),
-            "random_state": self._fit_params["random_state"],
-            "labels": list(self._labels),
-            "label_points": {lab: list(p) for lab, p in zip(self._labels, self._points)},
-            "library_versions": _library_versions(),
-            "npz": os.path.basename(npz_path),
-            "npz_sha256": hashlib.sha256(data).hexdigest(),
-        })
-        for m in _MODALITIES:
-            b = branches[m]
-            card[m] = {"schema": b.schema, "n_features": len(b.names),
-                       "feature_names": list(b.names),
-                       "feature_names_sha256": names_hash(b.names)}
-        text = json.dumps(_jsonable(card), indent=2, sort_keys=True, allow_nan=False) + "\n"
-        atomic_write_bytes(npz_path, data, error=ModelError)
-        atomic_write_bytes(card_path, text.encode("utf-8"), error=ModelError)
-        self.card = card
-        return npz_path, card_path
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path) -> "JointEmbedding":
@@ -769,83 +425,5 @@ class JointEmbedding:
             A file missing or unreadable, not a joint-embedding card, the ``.npz`` not
             matching the SHA-256 of its card, or malformed content.
         """
-        from ..files import LIMITS, read_bytes, read_text
-        from ..models import _model_paths, _read_npz_members, names_hash
+        return load_model(cls, path)
 
-        npz_path, card_path = _model_paths(path)
-        # regular files within the declared limits, checked before reading (a FIFO, a
-        # device or /dev/zero is refused in one line, never read until memory runs out)
-        data = read_bytes(npz_path, "model weights", LIMITS["model weights"],
-                          error=ModelError)
-        if not os.path.exists(card_path):
-            raise ModelError(f"{card_path}: model card missing (it must sit next to "
-                             f"{os.path.basename(npz_path)})")
-        text = read_text(card_path, "model card", LIMITS["model card"], error=ModelError)
-        try:
-            card = json.loads(text, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as exc:
-            raise ModelError(f"{card_path}: unreadable model card ({exc})") from None
-        if not isinstance(card, dict) or card.get("format") != FORMAT:
-            raise ModelError(f"{card_path}: not an affect_features joint-embedding card")
-        if card.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"{card_path}: joint-embedding format version "
-                             f"{card.get('format_version')!r} is not supported "
-                             f"(this version reads {FORMAT_VERSION})")
-        if hashlib.sha256(data).hexdigest() != card.get("npz_sha256"):
-            raise ModelError(f"{npz_path}: SHA-256 does not match its card "
-                             f"{os.path.basename(card_path)} (the weights were changed or "
-                             f"corrupted); refusing to load")
-        try:
-            # member sizes, dtypes and shapes checked from the zip headers before any
-            # member is inflated (a deflate bomb is refused, not read)
-            a = _read_npz_members(data, npz_path)
-            model = cls._from_arrays(a, card)
-        except ModelError as exc:
-            raise ModelError(f"{npz_path}: {exc}") from None
-        except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
-            raise ModelError(f"{npz_path}: malformed joint-embedding weights ({exc})"
-                             ) from None
-        for m in _MODALITIES:
-            b, entry = model._branches[m], card.get(m) or {}
-            if entry.get("schema") != b.schema or entry.get("feature_names") != list(b.names) \
-                    or entry.get("feature_names_sha256") != names_hash(b.names):
-                raise ModelError(f"{card_path}: {m} schema or feature names disagree with "
-                                 f"{os.path.basename(npz_path)}")
-        return model
-
-    @classmethod
-    def _from_arrays(cls, a: Mapping[str, np.ndarray], card: Mapping) -> "JointEmbedding":
-        if int(a["format_version"]) != FORMAT_VERSION:
-            raise ModelError(f"unsupported format version {int(a['format_version'])}")
-        hp = dict(card.get("hyper_parameters") or {})
-        activation = str(a["activation"])
-        if activation not in ACTIVATIONS:
-            raise ModelError(f"unknown activation {activation!r}")
-        known = set(cls._PARAMS) - {"activation", "pair_weights"}
-        model = cls(**{k: hp[k] for k in known if k in hp}, activation=activation)
-        if "pair_weights" in hp:
-            model.pair_weights = tuple(hp["pair_weights"])
-        branches = {}
-        for m in _MODALITIES:
-            members = [[(a[f"{m}.member{k}.W{i}"], a[f"{m}.member{k}.b{i}"])
-                        for i in range(int(a[f"{m}.member{k}.n_layers"]))]
-                       for k in range(int(a[f"{m}.n_members"]))]
-            branches[m] = _Branch(m, str(a[f"{m}.schema"]),
-                                  [str(n) for n in a[f"{m}.feature_names"]],
-                                  a[f"{m}.mean"], a[f"{m}.scale"], members)
-        table = np.array(a["label_table"], dtype=np.float64)
-        labels = tuple(str(x) for x in a["labels"])
-        dims = {branches["image"].dim, branches["audio"].dim}
-        n_members = {len(branches["image"].members), len(branches["audio"].members)}
-        if table.ndim != 3 or table.shape[1] != len(labels) or {table.shape[0]} != n_members \
-                or dims != {table.shape[0] * table.shape[2]} \
-                or not np.all(np.isfinite(table)):
-            raise ModelError(f"label table of shape {table.shape} does not fit "
-                             f"{len(labels)} labels and branches of dimension {sorted(dims)}")
-        model._branches, model._labels, model._table = branches, labels, table
-        model._points = np.array(a["label_points"], dtype=np.float64)
-        model._classes = np.array(a["label_classes"], dtype=np.intp)
-        model.dim, model.n_members = table.shape[2], table.shape[0]
-        model._fit_params = model.get_params()
-        model.card = dict(card)
-        return model

@@ -134,3 +134,29 @@ def test_pool_frames():
     x = np.arange(10.0).reshape(2, 5)
     assert np.array_equal(pool_frames(x, 2), [[1, 5, 4], [11, 15, 9]])
     assert pool_frames(x, 1) is x
+
+
+def test_serial_matmul_bits_do_not_depend_on_blas_threads(music):
+    """The chroma and spectral-moment products give the same bits with one BLAS thread
+    and with several, equal to ``a @ b`` up to float32 rounding, and leave the
+    process's BLAS settings as they were."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from affect_features.audio.analysis import serial_matmul
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    power = AudioAnalysis(music, sr=SR)._power_tf.T          # (1025, n_frames) float32
+    power = np.tile(power, (1, 4))                            # frames to split
+    bank = chroma_filterbank(SR, N_FFT)
+    weights = np.linspace(0.0, SR / 2, power.shape[0], dtype=np.float32)
+    before = blas_threads()
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = serial_matmul(bank, power), serial_matmul(weights, power)
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = serial_matmul(bank, power), serial_matmul(weights, power)
+    assert blas_threads() == before
+    for a, b, exact in zip(one, two, (bank @ power, weights @ power)):
+        assert a.dtype == np.float32 and np.array_equal(a, b)
+        np.testing.assert_allclose(a, exact, rtol=1e-5, atol=1e-6 * np.abs(exact).max())

@@ -83,6 +83,33 @@ def test_degenerate_inputs_give_finite_vectors(y, schema):
     assert len(f) == len(audio_feature_names(schema=schema)) and np.all(np.isfinite(f.vector))
 
 
+#: The descriptors of silence that are not 0, from their definitions: the MFCC c0 of
+#: the floor of the log-mel spectrogram (-100 dB, the power floor 1e-10, in all 128
+#: bands; orthonormal DCT: c0 = -100 sqrt(128) = -1131.37), the flatness of an all-zero spectrum (1: its
+#: amin floor is flat), the loudness floor (-100 dB), the tempo prior's peak when the
+#: onset envelope is 0 (librosa's log-normal prior at 120 BPM, on the integer-lag grid:
+#: 117.45; audio-1's interpolated tempo: 120), no mode (0.5: as major as minor), no harmonic or percussive energy (0.5)
+#: and a uniform chroma (entropy 1). Every other descriptor is 0.
+SILENCE_NONZERO = {
+    "timbre.mfcc.00.mean": -1131.3709716796875, "spectral.flatness.mean": 1.0,
+    "dynamics.loudness.p10": -100.0, "dynamics.loudness.p50": -100.0,
+    "dynamics.loudness.p90": -100.0, "rhythm.tempo": 117.45383522727273,
+    "tonal.mode": 0.5, "tonal.hpr": 0.5, "tonal.chroma.entropy.mean": 1.0,
+}
+
+
+@pytest.mark.parametrize("y", [np.zeros(3 * SR), np.zeros(1)], ids=["3s", "one_sample"])
+def test_silence_gives_the_documented_value_of_every_undefined_descriptor(y):
+    f = extract_audio_features(y, sr=SR, schema="audio-2")
+    got = {n: v for n, v in f.items() if v != 0.0}
+    assert got == pytest.approx(SILENCE_NONZERO, rel=1e-12)
+    old = extract_audio_features(y, sr=SR, schema="audio-1")
+    want_old = {n: v for n, v in SILENCE_NONZERO.items() if n in old and n != "rhythm.tempo"}
+    assert {n: v for n, v in old.items() if v != 0.0 and n != "rhythm.tempo"} == \
+        pytest.approx(want_old, rel=1e-12)
+    assert old["rhythm.tempo"] == 120.0
+
+
 def test_deterministic(tmp_path):
     path = tmp_path / "x.wav"
     sf.write(path, progression(C_MAJOR) + 0.1 * click_track(100.0, 4.0), SR)
@@ -146,8 +173,9 @@ def test_extractor_transform(two_files):
 
 
 def test_extractor_parallel_equals_serial(two_files):
-    serial = audio.AudioFeatureExtractor(groups=["dynamics", "spectral"]).fit(two_files)
-    parallel = audio.AudioFeatureExtractor(groups=["dynamics", "spectral"], n_jobs=2)
+    # the same bits in this process as in the single-BLAS-thread workers
+    serial = audio.AudioFeatureExtractor(groups=["spectral", "tonal"]).fit(two_files)
+    parallel = audio.AudioFeatureExtractor(groups=["spectral", "tonal"], n_jobs=2)
     assert np.array_equal(serial.transform(two_files),
                           parallel.fit(two_files).transform(two_files))
 
@@ -157,9 +185,12 @@ def test_extractor_validates(two_files):
         audio.AudioFeatureExtractor(groups=["nope"]).fit(two_files)
     with pytest.raises(ParameterError):
         audio.AudioFeatureExtractor().fit([]).transform(two_files[0])
-    from sklearn.exceptions import NotFittedError
-    with pytest.raises(NotFittedError):
-        audio.AudioFeatureExtractor().transform(two_files)
+    with pytest.raises(ParameterError, match="offset"):
+        audio.AudioFeatureExtractor(offset=-1.0).fit(two_files)
+    with pytest.raises(ParameterError, match="rate"):   # a bare array has no rate
+        audio.AudioFeatureExtractor().transform([sine(440.0, 0.5)])
+    with pytest.raises(ParameterError, match="n_jobs"):
+        audio.AudioFeatureExtractor(n_jobs="two").fit(two_files)
 
 
 # -- real clips ----------------------------------------------------------------------------

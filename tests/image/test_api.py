@@ -182,3 +182,84 @@ def test_dark_backgrounds_of_real_photos_are_not_cropped():
         a = ImageAnalysis(str(path))
         assert a.crop_box == (0, a.shape[0], 0, a.shape[1]), path
         assert a.shape[0] / a.shape[1] == pytest.approx(px.shape[0] / px.shape[1], rel=0.01)
+
+
+# -- degenerate inputs: every undefined quantity has its documented value ---------------
+
+def _flat_expected(rgb) -> dict[str, float]:
+    """The features of a flat image of colour `rgb`, from their definitions.
+
+    A flat image has no texture, no detail, no lines, no faces and one region; its hue
+    is defined only if it is chromatic. Each value below is what the function that
+    computes it documents for that case (see the docstrings named in the comments);
+    every feature not listed is 0.
+    """
+    from affect_features.image.analysis import rgb_to_ihls
+    from affect_features.image.color import warmth
+
+    u8 = np.round(np.asarray(rgb, dtype=np.float64) * 255) / 255  # the decoded pixels
+    h, s, y = (float(v) for v in rgb_to_ihls(u8.astype(np.float32)[None, None])[0, 0])
+    chromatic = s >= 0.2
+    cos, sin = (np.cos(2 * np.pi * h), np.sin(2 * np.pi * h)) if s > 0 else (0.0, 0.0)
+    rg, yb = 255 * (u8[0] - u8[1]), 255 * ((u8[0] + u8[1]) / 2 - u8[2])
+    out = {
+        "color.saturation.mean": s, "color.brightness.mean": y,
+        "color.pad.pleasure": 0.69 * y + 0.22 * s, "color.pad.arousal": -0.31 * y + 0.60 * s,
+        "color.pad.dominance": -0.76 * y + 0.32 * s,
+        "color.hue.mean_cos": cos, "color.hue.mean_sin": sin,
+        "color.hue.spread": 0.0 if s > 0 else 1.0,          # hue_statistics: 1 if grey
+        "color.hue.spread_chromatic": 0.0 if chromatic else 1.0,  # 1 if none chromatic
+        "color.brightness.p10": y, "color.brightness.p90": y, "color.saturation.p90": s,
+        f"color.hue.hist.{int(np.floor(h * 12 + 0.5)) % 12:02d}": s,  # 0 for grey
+        "color.colorfulness": 0.3 * np.hypot(rg, yb),        # 0 for grey
+        "color.itten.harmony.mean": 1.0, "color.itten.harmony.min": 1.0,  # < 2 regions
+        "color.itten.hue_count": float(chromatic),           # 0 for a grey image
+        "color.itten.warm_area": float(chromatic and warmth(h) >= 0.5),
+        "color.itten.cold_area": float(chromatic and warmth(h) <= -0.5),
+        # glcm_properties: a constant plane predicts itself (correlation 1)
+        **{f"texture.glcm.{p}.{k}": 1.0 for p in ("hue", "saturation", "brightness")
+           for k in ("correlation", "energy", "homogeneity")},
+        "composition.level_of_detail": 1.0, "composition.largest_segment.share": 1.0,
+        # low_depth_of_field: no detail -> the share of the centre cells (1/4 here)
+        "composition.low_dof.hue": 0.25, "composition.low_dof.saturation": 0.25,
+        "composition.low_dof.brightness": 0.25,
+        "composition.rule_of_thirds.hue_cos": cos, "composition.rule_of_thirds.hue_sin": sin,
+        "composition.rule_of_thirds.saturation": s, "composition.rule_of_thirds.brightness": y,
+        # saliency: a flat image has uniform saliency (saliency_map), centred at 0
+        "saliency.entropy": 1.0, "saliency.peak": 0.5,
+        "saliency.brightness.salient": y, "saliency.saturation.salient": s,
+        "saliency.hue.salient_warmth": float(warmth(h)) if s > 0 else 0.0,
+    }
+    return {k: float(v) for k, v in out.items()}
+
+
+#: Flat images (colour, shape): black, grey, a dark grey of one and of six pixels, and
+#: two pure hues (one warm, one cold).
+FLAT_IMAGES = [((0.0, 0.0, 0.0), (64, 64)), ((0.5, 0.5, 0.5), (48, 64)),
+               ((0.5, 0.5, 0.5), (1, 1)), ((0.25, 0.25, 0.25), (2, 3)),
+               ((1.0, 0.0, 0.0), (64, 64)), ((0.0, 0.0, 1.0), (48, 32))]
+#: Features of a flat image that depend on its shape only (the uniform saliency map's
+#: mass shares and spread: tests/image/test_saliency.py) or are float rounding of 0 (the
+#: wavelet energies of a constant plane, ~1e-7: tests/image/test_texture.py).
+_SHAPE_ONLY = ("saliency.mass.", "saliency.spread", "texture.wavelet.",
+               "color.names.")
+
+
+@pytest.mark.parametrize("rgb, shape", FLAT_IMAGES)
+def test_flat_images_give_the_documented_value_of_every_undefined_quantity(rgb, shape):
+    img = np.zeros(shape + (3,)) + rgb
+    f = extract_image_features(img, groups="color,texture,composition,content,saliency")
+    want = _flat_expected(rgb)
+    for name, value in f.items():
+        if name.startswith(_SHAPE_ONLY):
+            continue
+        expected = want.get(name, 0.0)
+        # the hue of a pure colour passes through single-precision trigonometry
+        assert value == pytest.approx(expected, abs=1e-6), name
+        exact = not name.startswith("saliency.centroid") and (
+            ".hue." not in name or rgb[0] == rgb[1] == rgb[2])
+        if expected == 0.0 and exact:
+            assert value == 0.0, name  # exactly 0, as the definitions say
+    names = f.group("color.names")
+    assert sorted(names.values())[-1] == 1.0 and sum(names.values()) == 1.0
+    assert max(abs(v) for v in f.group("texture.wavelet").values()) < 1e-6

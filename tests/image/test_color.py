@@ -392,9 +392,10 @@ def test_same_names_in_same_order_and_finite():
         assert sum(f[f"color.names.{n}"] for n in COLOR_NAMES) == pytest.approx(1.0)
 
 
-def test_path_and_array_input_give_the_same_features(tmp_path):
-    # color_features wraps anything ImageAnalysis accepts: a lossless file of an array
-    # and the array itself (uint8, or float in [0, 1]) are the same image. The top half
+def test_decoded_file_and_array_input_give_the_same_features(tmp_path):
+    # color_features takes an analysis or an array: the analysis of a lossless file of
+    # an array and the array itself (uint8, or float in [0, 1]) are the same image; a
+    # file name is refused (the group does no I/O). The top half
     # is pure red, the bottom blue-green noise, so a channel swap on either path
     # (BGR decoding) or a lost half would show.
     from PIL import Image
@@ -404,9 +405,12 @@ def test_path_and_array_input_give_the_same_features(tmp_path):
     img[:60] = (255, 0, 0)
     path = tmp_path / "two_halves.png"
     Image.fromarray(img).save(path)
-    f = color_features(str(path))
+    f = color_features(ImageAnalysis(str(path)))
     assert f == color_features(img) == color_features(img / 255.0)
-    assert f == color_features(path)
+    assert f == color_features(ImageAnalysis(path))
+    for name in (str(path), path):
+        with pytest.raises(ParameterError, match="not a file name"):
+            color_features(name)
     assert f["color.names.red"] >= 0.5 and f["color.names.blue"] < 0.5
     assert f["color.hue.hist.00"] >= 0.5  # half the pixels red with saturation 1
 
@@ -456,13 +460,13 @@ def test_real_photos_saturation_and_brightness_equal_numpy_on_the_decoded_pixels
         x = np.asarray(Image.open(path).convert("RGB"), np.float64) / 255.0
         saturation = (x.max(axis=2) - x.min(axis=2)).mean()
         luminance = (x @ np.array([0.2126, 0.7152, 0.0722])).mean()
-        f = color_features(str(path))
+        f = color_features(ImageAnalysis(str(path)))
         assert f["color.saturation.mean"] == pytest.approx(saturation, abs=0.005), path
         assert f["color.brightness.mean"] == pytest.approx(luminance, abs=0.003), path
         assert f["color.pad.pleasure"] == pytest.approx(
             0.69 * f["color.brightness.mean"] + 0.22 * f["color.saturation.mean"])
         assert sum(f[f"color.names.{n}"] for n in COLOR_NAMES) == pytest.approx(1.0)
-    flower = color_features(str(paths[0]))
+    flower = color_features(ImageAnalysis(str(paths[0])))
     assert flower["color.names.orange"] > 0.5 and flower["color.itten.warm_area"] > 0.5
 
 

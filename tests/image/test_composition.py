@@ -264,7 +264,7 @@ def _emotion6_images(n):
 
 def test_real_photos_in_range():
     for path in _emotion6_images(6):
-        f = composition_features(str(path))
+        f = composition_features(ImageAnalysis(str(path)))
         assert tuple(f) == COMPOSITION_NAMES
         assert f["composition.level_of_detail"] >= 1
         for name in COMPOSITION_NAMES[1:5] + COMPOSITION_NAMES[6:]:

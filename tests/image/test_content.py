@@ -128,7 +128,7 @@ def test_no_faces_in_blank_images(value):
 
 def test_faces_found_in_real_photos():
     paths = _data_paths(FACE_PHOTOS)
-    found = [content_features(str(p)) for p in paths]
+    found = [content_features(ImageAnalysis(str(p))) for p in paths]
     with_face = [f for f in found if f["content.faces.count"] >= 1]
     assert len(with_face) >= min(3, len(paths))
     for f in with_face:
@@ -143,7 +143,7 @@ def test_verification_rejects_false_faces_in_real_photos():
     for p in _data_paths(NO_FACE_PHOTOS):
         gray = ImageAnalysis(str(p)).at(CONTENT_PIXELS).gray_u8
         assert len(detect_faces(gray)) == 0, p
-        assert content_features(str(p))["content.faces.count"] == 0.0, p
+        assert content_features(ImageAnalysis(str(p)))["content.faces.count"] == 0.0, p
     for p in _data_paths(FALSE_ALARM_PHOTOS):
         gray = ImageAnalysis(str(p)).at(CONTENT_PIXELS).gray_u8
         # the false alarm is there without the second cascade: it is what rejects it
@@ -162,7 +162,7 @@ def test_verification_keeps_real_faces_and_their_boxes():
         kept = detect_faces(small.gray_u8, min_size=FACE_MIN_SIZE)
         assert len(raw) == 1 and np.array_equal(kept, raw), p
         x, y, w, h = kept[0]
-        f = content_features(str(p))
+        f = content_features(ImageAnalysis(str(p)))
         assert f["content.faces.count"] == 1.0
         area = (min(x + w, small.shape[1]) - x) * (min(y + h, small.shape[0]) - y)
         assert f["content.faces.largest_area"] == pytest.approx(
@@ -199,4 +199,4 @@ def test_deterministic():
 
 def test_deterministic_on_real_faces():
     for p in _data_paths(FACE_PHOTOS[:2]):
-        assert content_features(str(p)) == content_features(str(p))
+        assert content_features(ImageAnalysis(str(p))) == content_features(ImageAnalysis(str(p)))

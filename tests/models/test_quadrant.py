@@ -1,4 +1,4 @@
-"""Tests of the quadrant head of affect_features.models (issue 10, item 3): the
+"""Tests of affect_features.models._quadrant, the quadrant head (issue 10, item 3): the
 calibrated quadrant classifier stored beside the VA regressors, its choice against the
 regression's sign pattern, its storage and `affect predict`'s report of it."""
 
