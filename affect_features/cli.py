@@ -73,19 +73,16 @@ def _check_timeout(ctx, param, value):
     return value
 
 
-def _seconds(minimum: float, *, strict: bool):
-    """A callback accepting None or a finite number of seconds >= (or >) `minimum`."""
-    def check(ctx, param, value):
-        import math
+def _window_option(ctx, param, value):
+    """--offset / --duration: the audio decoder's window rule, as a usage error."""
+    from .audio.decode import check_window
+    from .errors import ParameterError
 
-        if value is None:
-            return value
-        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-            relation = ">" if strict else ">="
-            raise _usage(f"must be a finite number of seconds {relation} {minimum:g}, "
-                         f"got {value}", param.opts[-1])
-        return value
-    return check
+    try:
+        check_window(**{param.name: value})
+    except ParameterError as exc:
+        raise _usage(str(exc).split(" ", 1)[1], param.opts[-1]) from None
+    return value
 
 
 def _data_file(what: str):
@@ -363,9 +360,9 @@ def extract_image(paths, output, jobs, groups, progress, overwrite, timeout, sch
 @cli.command("extract-audio", short_help="Audio descriptors of files or folders.")
 @_extract_options
 @_groups_option(_audio_groups)
-@click.option("--offset", type=float, default=None, callback=_seconds(0.0, strict=False),
+@click.option("--offset", type=float, default=None, callback=_window_option,
               help="Start of the analysis window in seconds (default: centred).")
-@click.option("--duration", type=float, default=None, callback=_seconds(0.0, strict=True),
+@click.option("--duration", type=float, default=None, callback=_window_option,
               help="Length of the analysis window in seconds.")
 def extract_audio(paths, output, jobs, groups, progress, overwrite, timeout, scheduler,
                   offset, duration):

@@ -222,8 +222,6 @@ def extract_to_table(paths: Iterable, *, modality: str = "image",
     >>> s = extract_to_table(["photos/"], output="photos.csv", jobs=1)  # doctest: +SKIP
     >>> s.n_done, [str(f) for f in s.failures]  # doctest: +SKIP
     """
-    import math
-
     from .features import parse_groups
     from .media import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS
 
@@ -244,11 +242,9 @@ def extract_to_table(paths: Iterable, *, modality: str = "image",
                              f"got {modality!r}")
     from .audio import AUDIO_GROUPS, AUDIO_SCHEMA, audio_feature_names, audio_vector
 
-    for what, value, strict in (("offset", offset, False), ("duration", duration, True)):
-        if value is not None and (not math.isfinite(value) or value < 0
-                                  or (strict and value == 0)):
-            raise ParameterError(f"{what} must be a finite number of seconds "
-                                 f"{'>' if strict else '>='} 0, got {value}")
+    from .audio.decode import check_window
+
+    check_window(offset, duration)  # before any file, not once per file
     chosen = parse_groups(groups, tuple(AUDIO_GROUPS))
     return write_feature_table(
         paths, worker=partial(audio_vector, groups=chosen, offset=offset,

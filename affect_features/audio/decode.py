@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import DecodeError, ParameterError
 
-__all__ = ["load_audio", "read_tags", "DEFAULT_MAX_DURATION", "AUDIO_EXTENSIONS",
+__all__ = ["load_audio", "read_tags", "check_window", "DEFAULT_MAX_DURATION", "AUDIO_EXTENSIONS",
            "MAX_SAMPLE", "as_mono_float32"]
 
 #: Length in seconds of the default analysis window (centred on the track's middle).
@@ -69,7 +69,16 @@ _TRUNCATION_TOL_S = 1.0
 _TRUNCATION_TOL_REL = 0.1
 
 
-def _check_window(offset, duration, max_duration) -> None:
+def check_window(offset=None, duration=None, max_duration=None) -> None:
+    """Check an analysis window: `offset` >= 0, `duration` and `max_duration` > 0 seconds,
+    each finite or None (the one rule: the decoder, ``extract_to_table`` and the
+    ``--offset``/``--duration`` options all apply this).
+
+    Raises
+    ------
+    ParameterError
+        Naming the first bad value.
+    """
     if offset is not None and (not np.isfinite(offset) or offset < 0):
         raise ParameterError(f"offset must be a finite number of seconds >= 0, got {offset!r}")
     if duration is not None and (not np.isfinite(duration) or duration <= 0):
@@ -482,7 +491,7 @@ def load_audio(source, *, sr: int = 22050, orig_sr: float | None = None,
     """
     if not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0:
         raise ParameterError(f"sr must be a positive integer, got {sr!r}")
-    _check_window(offset, duration, max_duration)
+    check_window(offset, duration, max_duration)
     if isinstance(source, (str, os.PathLike)):
         y = _decode_file(Path(source), sr=int(sr), offset=offset, duration=duration,
                          max_duration=max_duration)

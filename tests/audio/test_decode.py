@@ -287,3 +287,22 @@ def test_nan_in_a_float_file_becomes_zero(tmp_path):
     sf.write(path, y, SR, subtype="FLOAT")
     out, _ = load_audio(path)
     assert np.all(np.isfinite(out)) and np.all(out[100:200] == 0.0)
+
+
+def test_one_window_rule_for_decoder_api_and_command():
+    """check_window is the rule load_audio, extract_to_table and --offset/--duration
+    share: offset >= 0, durations > 0, all finite."""
+    from affect_features.audio.decode import check_window
+    from affect_features.extraction import extract_to_table
+
+    check_window(0.0, 1e-3, None)
+    for kwargs, word in [({"offset": -1.0}, "offset"), ({"offset": float("nan")}, "offset"),
+                         ({"duration": 0.0}, "duration"),
+                         ({"duration": float("inf")}, "duration"),
+                         ({"max_duration": 0.0}, "max_duration")]:
+        with pytest.raises(ParameterError, match=f"^{word} must be a finite number"):
+            check_window(**kwargs)
+    with pytest.raises(ParameterError, match="^duration must be a finite number"):
+        load_audio(np.zeros(100, dtype=np.float32), sr=22050, orig_sr=22050, duration=0.0)
+    with pytest.raises(ParameterError, match="^offset must be a finite number"):
+        extract_to_table(["never-read.mp3"], modality="audio", output=None, offset=-2.0)
