@@ -18,7 +18,7 @@ from . import (
     audio_vector,
     extract_from_analysis,
 )
-from .decode import _check_window
+from .decode import check_window
 
 __all__ = ["AudioFeatureExtractor"]
 
@@ -84,7 +84,7 @@ class AudioFeatureExtractor(FeatureExtractor):
         return parse_groups(self.groups, tuple(audio_groups(self._schema())))
 
     def _feature_names(self) -> tuple[str, ...]:
-        _check_window(self.offset, self.duration, self.max_duration)
+        check_window(self.offset, self.duration, self.max_duration)
         return audio_feature_names(self._groups(), self._schema())
 
     def fit(self, X=None, y=None):
