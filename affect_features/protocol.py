@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import ParameterError
+
 if TYPE_CHECKING:
     from .training import LabelledFeatures
 
@@ -246,9 +248,19 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
     report : dict (JSON-able)
     """
     from .models import EmotionModel
-    from .training import (cross_validated_points, leave_one_set_out_points,
+    from .training import (check_specs, cross_validated_points, leave_one_set_out_points,
                            load_training_data, pooled_reliability)
 
+    if not image_specs and not music_specs:
+        raise ParameterError("nothing to evaluate: give image and/or music data sets")
+    if folds == 1 or folds < 0:
+        raise ParameterError(f"folds must be 0 (the given models on held-out data) or "
+                             f"at least 2, got {folds}")
+    for what, given, known in (("kinds", kinds, ("mlp", "ridge")),
+                               ("methods", methods, ("vad", "joint"))):
+        if not given or any(x not in known for x in given):
+            raise ParameterError(f"{what} must be among {', '.join(known)}, "
+                                 f"got {list(given)!r}")
     report: dict = {"folds": folds, "targets": targets}
     if not folds:
         given = list(music_specs)
@@ -257,6 +269,10 @@ def evaluate_sets(image_specs=(), music_specs=(), *, folds: int = 10, image_mode
             report["note"] = ("no Warriner norms next to the 4Q set: the songs' targets "
                               "are their quadrants' points (lexicon=none); matching and "
                               "quadrant accuracy use the labels as always")
+    # Every set's listing before any extraction or fit: a bad music table is found
+    # before the photos are extracted.
+    check_specs(image_specs, "image")
+    check_specs(music_specs, "audio")
     photo: dict = {}  # protocol -> spec -> (rows, {kind: points}, reliability per kind)
     songs = None
     pts_for_plot: dict = {}

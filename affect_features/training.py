@@ -33,7 +33,7 @@ from .protocol import (  # noqa: F401
     plot_plane,
 )
 
-__all__ = ["LabelledFeatures", "dataset_features", "load_training_data",
+__all__ = ["LabelledFeatures", "dataset_features", "check_specs", "load_training_data",
            "train_from_specs", "evaluate_matching", "cross_validated_points",
            "default_cache_dir", "leave_one_set_out_points", "evaluate_sets",
            "match_photos"]
@@ -124,19 +124,51 @@ def dataset_features(ds, *, cache_dir=None, n_jobs: int = 0, progress: bool = Fa
     return cached_features(ds.paths, extract, cache, schema, names=names_fn())
 
 
+def check_specs(specs, modality: str) -> list:
+    """Read the listing of every data set before any is extracted.
+
+    A missing file, a malformed table or a set of the other modality is found at once,
+    not after minutes of extracting the sets before it.
+
+    Parameters
+    ----------
+    specs : sequence of str
+        ``KIND:PATH`` specs (:func:`affect_features.datasets.load_dataset`).
+    modality : {"image", "audio"}
+
+    Returns
+    -------
+    datasets : list of Dataset
+        In the order of `specs`.
+
+    Raises
+    ------
+    ParameterError
+        (a ``DatasetError`` among them) naming the spec and what is wrong.
+    """
+    from .datasets import load_dataset
+
+    out = []
+    for spec in specs:
+        ds = load_dataset(spec)
+        if ds.modality != modality:
+            raise ParameterError(f"{spec}: a {ds.modality} data set, not {modality}")
+        out.append(ds)
+    return out
+
+
 def load_training_data(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
                        progress: bool = False) -> LabelledFeatures:
-    """Load data sets (``KIND:PATH`` specs), extract features, stack the readable items."""
-    from .datasets import load_dataset
+    """Load data sets (``KIND:PATH`` specs), extract features, stack the readable items.
+
+    Every set's listing is read first (:func:`check_specs`), then the features are
+    extracted set by set."""
     from .space import quadrant
 
     Xs, P, labels, quads, paths, groups, sets, failures = [], [], [], [], [], [], [], []
     set_ids = []
     names = schema = None
-    for spec in specs:
-        ds = load_dataset(spec)
-        if ds.modality != modality:
-            raise ParameterError(f"{spec}: a {ds.modality} data set, not {modality}")
+    for spec, ds in zip(specs, check_specs(specs, modality)):
         table = dataset_features(ds, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
         ok = np.asarray(table.ok, dtype=bool)
         failures += [f"{p}: {r}" for p, r in dict(table.failures).items()]

@@ -107,3 +107,197 @@ def test_an_item_without_valence_or_arousal_has_no_quadrant(monkeypatch):
     monkeypatch.setattr(training, "dataset_features", lambda ds, **kw: _Table())
     data = training.load_training_data("image", ["csv:/x/t.csv"])
     assert data.quadrants.tolist() == ["Q1", "", "Q3"]
+
+
+# ------------------------------------------------ train_from_specs, called directly
+# Two tiny photo sets declared as csv tables (tests/_synthetic_sets.py): valence is a
+# known increasing function of brightness, arousal pure noise. Set "b" lists one file
+# that is not an image: the batch goes on past it and the card counts what was read.
+
+def _spearman(x, y) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(x, y).statistic)
+
+
+@pytest.fixture(scope="module")
+def photo_sets(tmp_path_factory):
+    from _synthetic_sets import photo_set
+
+    root = tmp_path_factory.mktemp("photo-sets")
+    a, truth_a = photo_set(root / "a", 30, seed=1)
+    b, truth_b = photo_set(root / "b", 30, seed=2)
+    broken = root / "b" / "p007.png"
+    broken.write_bytes(b"not an image")
+    keep = np.arange(30) != 7
+    truth_b = {k: v[keep] for k, v in truth_b.items()}
+    return {"a": a, "b": b, "truth": {a: truth_a, b: truth_b}, "broken": str(broken),
+            "root": root, "cache": str(root / "cache")}
+
+
+def _train(sets, kind="mlp", **kw):
+    from affect_features.training import train_from_specs
+
+    return train_from_specs("image", [sets["a"], sets["b"]], cache_dir=sets["cache"],
+                            n_jobs=1, cv=3, n_seeds=1, random_state=0, kind=kind, **kw)
+
+
+@pytest.fixture(scope="module")
+def trained_mlp(photo_sets):
+    return _train(photo_sets, "mlp")
+
+
+def _new_photo_features(folder, brightness):
+    """Features of new photos of known brightness (hues and saturation unlike the
+    training sets' draws)."""
+    from _synthetic_sets import photo
+
+    from affect_features.image import image_vector
+
+    return np.array([image_vector(photo(folder / f"new{i}.png", b, 0.55, 15 + 37 * i,
+                                        accent_hue=170 - 11 * i))
+                     for i, b in enumerate(brightness)])
+
+
+def test_train_from_specs_records_both_sets_and_skips_the_unreadable_file(
+        photo_sets, trained_mlp):
+    model, data, res = trained_mlp
+    a, b = photo_sets["a"], photo_sets["b"]
+    # name and size of each set: 30 photos, and 29 of b's 30 (one is not an image)
+    assert data.sets == [(a, 30), (b, 29)]
+    assert model.card["training_sets"] == [[a, 30], [b, 29]]
+    assert model.card["n_train"] == 59
+    assert len(data.failures) == 1 and data.failures[0].startswith(photo_sets["broken"])
+    assert "\n" not in data.failures[0]
+    np.testing.assert_allclose(data.points[:30, 0], photo_sets["truth"][a]["valence"],
+                               atol=1e-6)
+    assert model.modality == "image" and model.kind == "mlp"
+    # what `affect train` prints names both sets with their sizes and each left-out set
+    from affect_features.reports import training_summary
+
+    lines = training_summary(model.card)
+    assert f"trained on 59 items: {a} (30), {b} (29)" in lines[0]
+    assert [l for l in lines if l.startswith("left out:")] == [
+        f"left out: {s}, predicted by a model trained on the other sets only:"
+        for s in (a, b)]
+    assert any(l.startswith("reliability that weights matching (leave-one-dataset-out)")
+               for l in lines)
+
+
+def test_train_from_specs_reliability_is_the_left_out_sets_correlation(photo_sets,
+                                                                      trained_mlp):
+    model, data, res = trained_mlp
+    lodo = res["cross_set"]
+    assert res["cv"] is None and list(lodo["folds"]) == [0] * 30 + [1] * 29
+    rel = model.card["reliability"]
+    assert rel["source"] == "leave-one-dataset-out"
+    # each left-out set's r, recomputed by hand from its out-of-set predictions
+    pred = lodo["mlp"]["predictions"]
+    r_by_set = []
+    for s, (spec, n) in enumerate(data.sets):
+        rows = np.flatnonzero(data.set_ids == s)
+        truth = photo_sets["truth"][spec]
+        r_v = np.corrcoef(truth["valence"], pred[rows, 0])[0, 1]
+        r_a = np.corrcoef(truth["arousal"], pred[rows, 1])[0, 1]
+        assert lodo["per_set"][spec]["mlp"]["valence"]["r"] == pytest.approx(r_v)
+        r_by_set.append((n, r_v, r_a))
+    # the card's reliability: their mean weighted by the sets' sizes (30 and 29)
+    assert rel["r"]["valence"] == pytest.approx(sum(n * v for n, v, _ in r_by_set) / 59)
+    assert rel["r"]["arousal"] == pytest.approx(sum(n * x for n, _, x in r_by_set) / 59)
+    assert rel["r"]["dominance"] == 0.0                      # never rated
+    # brightness sets valence in both sets; arousal is noise: valence is more reliable
+    assert rel["r"]["valence"] > 0.5
+    assert rel["r"]["valence"] > rel["r"]["arousal"] + 0.3
+    assert rel["target_std"]["valence"] == pytest.approx(np.std(data.points[:, 0]))
+    assert set(model.card["metrics"]["cross_set"]["per_set"]) == {photo_sets["a"],
+                                                                  photo_sets["b"]}
+
+
+def test_train_from_specs_model_orders_new_photos_by_brightness(photo_sets, trained_mlp,
+                                                               tmp_path):
+    from affect_features.image import IMAGE_SCHEMA, image_feature_names
+
+    model = trained_mlp[0]
+    brightness = np.linspace(0.15, 0.85, 9)
+    P = model.predict(_new_photo_features(tmp_path, brightness), schema=IMAGE_SCHEMA,
+                      names=image_feature_names())
+    # a one-network MLP on 59 photos predicts a narrow spread, but in the right order
+    assert _spearman(brightness, P[:, 0]) >= 0.9
+    assert P[-1, 0] - P[0, 0] > 0.02
+    assert np.all(P[:, 2] == 0.0)                            # dominance: unlearned
+
+
+def test_train_from_specs_same_input_same_model_version(photo_sets, trained_mlp,
+                                                        tmp_path):
+    from affect_features.models import EmotionModel
+
+    model = trained_mlp[0]
+    again, _, _ = _train(photo_sets, "mlp")
+    assert again.version == model.version
+    assert again.card["reliability"] == model.card["reliability"]
+    npz, _ = again.save(str(tmp_path / "m"))
+    loaded = EmotionModel.load(npz)
+    assert loaded.version == model.version == loaded.card["npz_sha256"]
+    assert loaded.card["training_sets"] == model.card["training_sets"]
+
+
+def test_train_from_specs_ridge_gives_valence_its_sign(photo_sets, tmp_path):
+    from affect_features.image import IMAGE_SCHEMA, image_feature_names
+
+    model, data, res = _train(photo_sets, "ridge")
+    assert model.kind == "ridge" and "ridge" in res["cross_set"]
+    rel = model.card["reliability"]["r"]
+    assert rel["valence"] > 0.8 and rel["valence"] > rel["arousal"] + 0.3
+    brightness = np.array([0.15, 0.25, 0.75, 0.85])         # valence -0.56 .. +0.56
+    P = model.predict(_new_photo_features(tmp_path, brightness), schema=IMAGE_SCHEMA,
+                      names=image_feature_names())
+    assert np.all(P[:2, 0] < -0.2) and np.all(P[2:, 0] > 0.2)
+
+
+def test_train_from_specs_one_set_measures_in_domain_or_nothing(photo_sets):
+    from affect_features.training import train_from_specs
+
+    a = photo_sets["a"]
+    kw = dict(cache_dir=photo_sets["cache"], n_jobs=1, cv=3, n_seeds=1, kind="ridge")
+    model, data, res = train_from_specs("image", [a], **kw)
+    assert res is None and "reliability" not in model.card   # nothing measured it
+    assert model.card["training_sets"] == [[a, 30]]
+    model, data, res = train_from_specs("image", [a], evaluate_folds=3, **kw)
+    assert res["cross_set"] is None and res["cv"]["summary"]["cv"] == 3
+    rel = model.card["reliability"]
+    assert rel["source"] == "3-fold cross-validation (in-domain)"
+    truth = photo_sets["truth"][a]["valence"]
+    assert rel["r"]["valence"] == pytest.approx(
+        np.corrcoef(truth, res["cv"]["ridge"]["predictions"][:, 0])[0, 1])
+    assert rel["r"]["valence"] > 0.8
+
+
+def test_train_from_specs_bad_specs_are_one_line_errors_naming_them(photo_sets, tmp_path):
+    from affect_features.datasets import DatasetError
+    from affect_features.training import train_from_specs
+
+    kw = dict(cache_dir=str(tmp_path / "cache"), n_jobs=1, cv=3, n_seeds=1, kind="ridge")
+    a = photo_sets["a"]
+    with pytest.raises(ParameterError) as err:
+        train_from_specs("audio", [a], **kw)
+    assert str(err.value) == f"{a}: a image data set, not audio"
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(DatasetError) as err:
+        train_from_specs("image", [f"csv:{missing}"], **kw)
+    assert str(err.value) == f"{missing}: dataset table not found"
+    with pytest.raises(ParameterError, match="^unknown dataset kind 'emotion7'"):
+        train_from_specs("image", [f"emotion7:{tmp_path}"], **kw)
+    with pytest.raises(ParameterError, match="^unknown feature group.*nope"):
+        train_from_specs("image", [a], feature_groups="nope",
+                         **{**kw, "cache_dir": photo_sets["cache"]})
+
+
+def test_train_from_specs_checks_every_set_before_extracting(photo_sets, tmp_path):
+    from _synthetic_sets import extracted_before_failing
+
+    from affect_features.training import train_from_specs
+
+    specs = [photo_sets["a"], f"csv:{tmp_path / 'nowhere.csv'}"]
+    assert extracted_before_failing(
+        lambda cache: train_from_specs("image", specs, cache_dir=cache, n_jobs=1, cv=3,
+                                       n_seeds=1, kind="ridge"), tmp_path) == []
