@@ -40,7 +40,10 @@ class ImageFeatureExtractor(FeatureExtractor):
     Items of ``X`` are image files (``str`` or ``os.PathLike``), image arrays (grey,
     RGB or RGBA; uint8, uint16 or float in [0, 1]) or
     :class:`~affect_features.image.ImageAnalysis` objects, in any mix; a 4-D array
-    is a stack of images.
+    is a stack of images. A file and its decoded pixels give the same values, except
+    for a JPEG larger than the analysis: from its file it is decoded directly at a
+    reduced DCT scale (faster, :func:`~affect_features.image.decode.load_image`), from
+    full-size pixels it is box-reduced, so the values differ a little.
 
     Examples
     --------
