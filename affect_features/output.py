@@ -74,9 +74,17 @@ def format_of(path: str | None) -> str:
                          f".parquet")
 
 
-def _float(s: str) -> float:
-    v = float(s)
-    return v if math.isfinite(v) else 0.0
+def _finite_row(values, path: str, where: str, tolerant: bool) -> list[float] | None:
+    """A row's values as floats. The writer never writes a non-finite value, so a
+    row holding one (``nan``, ``inf``: a table edited by hand, a damaged file) is not a
+    finished row: dropped when `tolerant` (its file is computed again on resume), else
+    an error naming the row. Never replaced by a number."""
+    row = [float(v) for v in values]
+    if all(math.isfinite(v) for v in row):
+        return row
+    if tolerant:
+        return None
+    raise AffectError(f"{path}: {where} holds a value that is not a finite number")
 
 
 def _read_csv(path: str, *, tolerant: bool):
@@ -96,8 +104,10 @@ def _read_csv(path: str, *, tolerant: bool):
                 continue
             raise AffectError(f"{path}: row {len(rows) + 2} has {len(rec)} fields, "
                               f"expected {len(header)}")
-        paths.append(rec[0])
-        rows.append([_float(x) for x in rec[1:]])
+        row = _finite_row(rec[1:], path, f"row {len(rows) + 2}", tolerant)
+        if row is not None:
+            paths.append(rec[0])
+            rows.append(row)
     return names, paths, rows
 
 
@@ -119,16 +129,30 @@ def _read_jsonl(path: str, *, tolerant: bool):
                 names = list(obj)
             elif list(obj) != names:
                 raise AffectError(f"{path}: line {i} has other columns than line 1")
-            paths.append(p)
-            rows.append([_float(v) for v in obj.values()])
+            row = _finite_row(obj.values(), path, f"line {i}", tolerant)
+            if row is not None:
+                paths.append(p)
+                rows.append(row)
     return names or [], paths, rows
+
+
+def _finite_rows(path: str, names, paths, X: np.ndarray, tolerant: bool):
+    """:func:`_finite_row` for a whole matrix (NPZ, Parquet)."""
+    ok = np.all(np.isfinite(X), axis=1) if X.size else np.ones(len(X), dtype=bool)
+    if not ok.all():
+        if not tolerant:
+            raise AffectError(f"{path}: row {int(np.argmin(ok)) + 1} holds a value that "
+                              f"is not a finite number")
+        paths = [p for p, k in zip(paths, ok) if k]
+        X = X[ok]
+    return names, paths, X
 
 
 def read_table(path: str, *, tolerant: bool = False, fmt: str | None = None):
     """Read a feature table written by :class:`TableWriter`.
 
-    With `tolerant`, rows that are incomplete (a run killed mid-write) are dropped
-    instead of raising. `fmt` overrides the format implied by the file name.
+    With `tolerant`, rows that are incomplete (a run killed mid-write) or hold a
+    value that is not a finite number are dropped instead of raising. `fmt` overrides the format implied by the file name.
 
     Returns
     -------
@@ -150,12 +174,14 @@ def read_table(path: str, *, tolerant: bool = False, fmt: str | None = None):
                                   f"'path')")
             X = (np.column_stack([table.column(n).to_numpy() for n in names])
                  if names and table.num_rows else np.zeros((table.num_rows, len(names))))
-            return names, [str(p) for p in table.column("path").to_pylist()], \
-                np.asarray(X, dtype=np.float64)
+            return _finite_rows(path, names, [str(p) for p in
+                                              table.column("path").to_pylist()],
+                                np.asarray(X, dtype=np.float64), tolerant)
         if fmt == "npz":
             with np.load(path, allow_pickle=False) as z:
-                return ([str(n) for n in z["names"]], [str(p) for p in z["paths"]],
-                        np.asarray(z["X"], dtype=np.float64))
+                return _finite_rows(path, [str(n) for n in z["names"]],
+                                    [str(p) for p in z["paths"]],
+                                    np.asarray(z["X"], dtype=np.float64), tolerant)
         reader = _read_csv if fmt == "csv" else _read_jsonl
         names, paths, rows = reader(path, tolerant=tolerant)
     except AffectError:

@@ -193,3 +193,30 @@ def test_read_table_refuses_a_fifo_at_once(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(AffectError, match="FIFO"):
         read_table(str(fifo))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "npz"])
+def test_a_row_with_a_non_finite_value_is_never_read_as_a_number(tmp_path, fmt):
+    """The writer never writes NaN or inf, so a table holding one was edited or damaged:
+    read strictly it is an error naming the row; read tolerantly (a .partial) the row is
+    dropped, so that a resume computes its file again. It never becomes 0."""
+    out = tmp_path / f"t.{fmt}"
+    with TableWriter(str(out), NAMES) as w:
+        w.write("a.jpg", np.array([1.0, 2.0, 3.0]))
+        w.write("b.jpg", np.array([4.0, 5.0, 6.0]))
+    if fmt == "csv":
+        lines = out.read_text().splitlines()
+        lines[2] = "b.jpg,4,nan,6"
+        out.write_text("\n".join(lines) + "\n")
+    elif fmt == "jsonl":
+        out.write_text(out.read_text().replace("5.0", "NaN").replace(": 5", ": NaN"))
+    else:
+        with np.load(out, allow_pickle=False) as z:
+            parts = {k: z[k] for k in z.files}
+        parts["X"] = parts["X"].copy()
+        parts["X"][1, 1] = np.inf
+        np.savez(out, **parts)
+    with pytest.raises(AffectError, match=r"(row|line) \d+ holds a value that is not a finite"):
+        read_table(str(out))
+    names, paths, X = read_table(str(out), tolerant=True)
+    assert paths == ["a.jpg"] and X.tolist() == [[1.0, 2.0, 3.0]]
