@@ -85,7 +85,8 @@ def media_kind(path) -> str | None:
 
 
 def walk(paths, extensions: Iterable[str] | None = None, *, failures: list | None = None,
-         follow_symlinks: bool = True, include_hidden: bool = False) -> list[str]:
+         follow_symlinks: bool = True, include_hidden: bool = False,
+         recursive: bool = True) -> list[str]:
     """Expand files and folders into a de-duplicated list of files (module docstring).
 
     Parameters
@@ -102,6 +103,8 @@ def walk(paths, extensions: Iterable[str] | None = None, *, failures: list | Non
         Descend into symbolic links to folders (each real folder once).
     include_hidden : bool, default False
         Also collect names starting with ``.`` inside folders.
+    recursive : bool, default True
+        Search folders' subfolders too; False takes only the files directly inside.
 
     Returns
     -------
@@ -161,8 +164,8 @@ def walk(paths, extensions: Iterable[str] | None = None, *, failures: list | Non
                 dirnames[:] = []
                 continue
             seen_dirs.add(key)
-            dirnames[:] = sorted(d for d in dirnames
-                                 if include_hidden or not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if recursive
+                                 and (include_hidden or not d.startswith(".")))
             for name in sorted(filenames):
                 if not include_hidden and name.startswith("."):
                     continue

@@ -118,3 +118,11 @@ def test_special_files_inside_folders_reported_or_skipped(tmp_path):
     assert [(os.path.basename(f.path), f.reason) for f in failures] == [
         ("broken.mp3", "broken symbolic link"),
         ("pipe.mp3", "is a FIFO, not a regular file")]
+
+
+def test_not_recursive_takes_only_a_folders_own_files(tmp_path):
+    write(tmp_path / "1.mp3")
+    write(tmp_path / "sub" / "2.mp3")
+    write(tmp_path / ".3.mp3")
+    assert rel(walk(tmp_path, {".mp3"}, recursive=False), tmp_path) == ["1.mp3"]
+    assert rel(walk(tmp_path, {".mp3"}), tmp_path) == ["1.mp3", "sub/2.mp3"]

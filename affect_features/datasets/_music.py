@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import ParameterError
-from ..media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
+from ..media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, walk
 from ..space import (AUDIOSET_MOOD_CLASSES, TAXONOMIES, canonical_label, distribution_point,
                      label_point, to_space)
 from ._base import (Dataset, DatasetError, _check_options, _data_rows, _finish, _float,
@@ -170,12 +170,9 @@ def _load_audioset(path: str, options: Mapping[str, str]) -> Dataset:
     folder = os.path.dirname(path)
     stems: dict[str, str] = {}
     for d in (folder, os.path.join(folder, "clips")):
-        if os.path.isdir(d):
-            for name in sorted(os.listdir(d)):
-                full = os.path.join(d, name)
-                stem, ext = os.path.splitext(name)
-                if ext.lower() in _CLIP_EXTENSIONS and os.path.isfile(full):
-                    stems.setdefault(stem, full)
+        if os.path.isdir(d):  # the documented layout: these two folders, not below
+            for full in walk(d, _CLIP_EXTENSIONS, recursive=False):
+                stems.setdefault(os.path.splitext(os.path.basename(full))[0], full)
     moods = TAXONOMIES["audioset_mood"]
     paths, labels, dists = [], [], []
     ytids, starts, ends, seg_moods = [], [], [], []
