@@ -126,15 +126,24 @@ def test_no_faces_in_blank_images(value):
     assert detect_faces(np.full((120, 160), value, np.uint8)).shape == (0, 4)
 
 
-def test_faces_found_in_real_photos():
-    paths = _data_paths(FACE_PHOTOS)
-    found = [content_features(ImageAnalysis(str(p))) for p in paths]
-    with_face = [f for f in found if f["content.faces.count"] >= 1]
-    assert len(with_face) >= min(3, len(paths))
-    for f in with_face:
-        assert 0.0 < f["content.faces.largest_area"] <= f["content.faces.total_area"] <= 1.0
-        if f["content.skin.area"] > 0:
-            assert 0.0 < f["content.skin.face_ratio"] < 1.0
+@pytest.mark.parametrize("rel", [
+    FACE_PHOTOS[1], FACE_PHOTOS[2], FACE_PHOTOS[3],
+    pytest.param(FACE_PHOTOS[0], marks=pytest.mark.xfail(strict=True, reason=(
+        "recall limit, measured: a clear frontal face about 30 pixels wide on the "
+        "190 x 210 content plane, where the cascade finds nothing even from 24-pixel "
+        "windows; searching a larger plane would change the image-2 values"))),
+    pytest.param(FACE_PHOTOS[4], marks=pytest.mark.xfail(strict=True, reason=(
+        "a face half covered by the hands: not frontal enough for the cascade"))),
+])
+def test_faces_found_in_real_photos(rel):
+    """Each photo's one face is found and confirmed; its area and the skin ratio are in
+    their ranges. The two known misses are marked, so a better detector shows up."""
+    (p,) = _data_paths([rel])
+    f = content_features(ImageAnalysis(str(p)))
+    assert f["content.faces.count"] == 1.0
+    assert 0.0 < f["content.faces.largest_area"] == f["content.faces.total_area"] < 0.5
+    if f["content.skin.area"] > 0:
+        assert 0.0 < f["content.skin.face_ratio"] < 1.0
 
 
 def test_verification_rejects_false_faces_in_real_photos():
