@@ -5,6 +5,9 @@ import pickle
 import numpy as np
 import pytest
 from PIL import Image
+from pathlib import Path
+
+from _real_data import data_root, named_files
 
 from affect_features import extract_image_features, image_feature_names
 from affect_features.errors import DecodeError, ParameterError
@@ -93,12 +96,7 @@ def test_transformer_in_a_pipeline_and_picklable(tmp_path):
 
 
 def _real_photos():
-    import os
-    from pathlib import Path
-
-    root = os.environ.get("AFFECT_DATA")
-    if not root:
-        pytest.skip("AFFECT_DATA not set")
+    root = data_root()
     paths = sorted(Path(root, "emotion6", "images").glob("*/1*.jpg"))[:4]
     paths += sorted(Path(root, "gaped", "images").glob("*/*.jpg"))[::150][:3]
     if not paths:
@@ -118,16 +116,7 @@ def test_new_groups_on_real_photos_in_their_documented_ranges():
 
 # -- known answers on real files --------------------------------------------------------
 def _emotion6(*names):
-    import os
-    from pathlib import Path
-
-    root = os.environ.get("AFFECT_DATA")
-    if not root:
-        pytest.skip("AFFECT_DATA not set")
-    paths = [Path(root, "emotion6", "images", n) for n in names]
-    if not all(p.is_file() for p in paths):
-        pytest.skip("Emotion6 photos missing under AFFECT_DATA")
-    return paths
+    return named_files([f"emotion6/images/{n}" for n in names])
 
 
 def _uniform_run(rgb_u8: np.ndarray, tol: int = 15, share: float = 0.97) -> int:

@@ -1,11 +1,10 @@
 """Tests of affect_features.image.composition (Machajdik & Hanbury 2010, Sec. 3.3)."""
 
-import os
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from _real_data import emotion6_jpegs
 
 from affect_features.errors import ParameterError
 from affect_features.image.analysis import ImageAnalysis
@@ -253,13 +252,7 @@ def test_deterministic():
 
 
 def _emotion6_images(n):
-    root = os.environ.get("AFFECT_DATA")
-    if not root:
-        pytest.skip("AFFECT_DATA not set")
-    paths = sorted(Path(root, "emotion6", "images").glob("*/*.jpg"))[::97][:n]
-    if not paths:
-        pytest.skip("no Emotion6 images under AFFECT_DATA")
-    return paths
+    return emotion6_jpegs()[::97][:n]
 
 
 def test_real_photos_in_range():

@@ -1,10 +1,9 @@
 """Tests of affect_features.image.content (Machajdik & Hanbury 2010, Sec. 3.4)."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _real_data import named_files
 
 from affect_features.errors import ParameterError
 from affect_features.image.analysis import ImageAnalysis
@@ -31,13 +30,7 @@ FALSE_ALARM_PHOTOS = NO_FACE_PHOTOS[:2]
 
 
 def _data_paths(rel_paths):
-    root = os.environ.get("AFFECT_DATA")
-    if not root:
-        pytest.skip("AFFECT_DATA not set")
-    paths = [Path(root, p) for p in rel_paths if Path(root, p).is_file()]
-    if not paths:
-        pytest.skip("Emotion6 photos missing under AFFECT_DATA")
-    return paths
+    return named_files(rel_paths, all_needed=False)
 
 
 def _solid(rgb_u8, shape=(120, 160)):

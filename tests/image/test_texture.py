@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from _real_data import emotion6_jpegs, named_files
 
 from affect_features.errors import ParameterError
 from affect_features.image.analysis import ImageAnalysis
@@ -416,12 +416,7 @@ def test_glcm_rejects_bad_levels():
 # -- real photos ------------------------------------------------------------------------
 
 def _real_images(n: int) -> list[Path]:
-    root = os.environ.get("AFFECT_DATA")
-    if not root:
-        pytest.skip("AFFECT_DATA not set")
-    files = sorted(Path(root, "emotion6", "images").glob("*/*.jpg"))
-    if not files:
-        pytest.skip("no Emotion6 images under AFFECT_DATA")
+    files = emotion6_jpegs()
     return files[:: max(1, len(files) // n)][:n]
 
 
@@ -451,12 +446,7 @@ def test_real_photo_contrast_equals_numpy_on_the_decoded_pixels():
     # the kurtosis exponent 1/2 instead of 1/4 would be 20-40 % off.
     from PIL import Image
 
-    root = os.environ.get("AFFECT_DATA")
-    if not root:
-        pytest.skip("AFFECT_DATA not set")
-    paths = [Path(root, "emotion6", "images", p) for p in UNFRAMED_PHOTOS]
-    if not all(p.is_file() for p in paths):
-        pytest.skip("Emotion6 photos missing under AFFECT_DATA")
+    paths = named_files([f"emotion6/images/{p}" for p in UNFRAMED_PHOTOS])
     for path in paths:
         a = ImageAnalysis(path)
         assert a.crop_box == (0, a.shape[0], 0, a.shape[1]), path  # nothing cropped
