@@ -363,20 +363,12 @@ def song_embeddings(library, joint) -> tuple[list[int], np.ndarray]:
     return ids, joint.embed_audio(np.vstack(X))
 
 
-def _match_joint(pred, features, lib, k, joint):
-    """The `k` songs most similar to a photo in the joint embedding."""
+def _match_joint(pred, features, lib, k, joint, space):
+    """The `k` songs most similar to a photo in the joint embedding; `space` is the
+    library's ``(ids, embeddings)`` (:func:`song_embeddings`)."""
     from .joint import rank_songs
 
-    # The songs' embeddings depend only on the library and the joint model: computed
-    # once per library object for a batch of photos, again when the library changed
-    # (its points snapshot, cached until then, is another object).
-    snapshot = lib.points()[0]
-    key = str(joint.card.get("npz_sha256"))
-    cache = lib.__dict__.setdefault("_joint_embeddings", {})
-    hit = cache.get(key)
-    if hit is None or hit[0] is not snapshot:
-        hit = cache[key] = (snapshot, *song_embeddings(lib, joint))
-    _, ids, songs = hit
+    ids, songs = space
     if not ids:
         from .errors import LibraryError
         raise LibraryError(f"{lib.path}: no song of this library has descriptors of the "
@@ -442,12 +434,27 @@ def match(photo, library=None, k: int = 5, *, model=None, weights=(1.0, 1.0, 1.0
     m = load_model(model, "image")
     pred = describe_confidence(predict_image(photo, model=m), m)
     lib = open_library(library)
-    if method == "joint":
-        joint = load_joint_model(joint_model)
-        songs = _match_joint(pred, pred.features, lib, k, joint)
+    joint = load_joint_model(joint_model) if method == "joint" else None
+    return _match_one(pred, lib, m, joint, _library_space(lib, m, joint, align), k=k,
+                      weights=weights, explain_top=explain_top)
+
+
+def _library_space(lib, m, joint, align):
+    """What matching needs of the library, the same for every photo: the songs' joint
+    embeddings (``(ids, embeddings)``), or the alignment factors, the reliability
+    weights and the warning of :func:`matching_space`."""
+    if joint is not None:
+        return song_embeddings(lib, joint)
+    return matching_space(m, lib.points()[1], align=align)
+
+
+def _match_one(pred, lib, m, joint, space, *, k, weights, explain_top) -> Match:
+    """:func:`match` of one predicted photo, given the library's space."""
+    if joint is not None:
+        songs = _match_joint(pred, pred.features, lib, k, joint, space)
         expl = explain(pred.features, m, top=explain_top) if explain_top else None
         return Match(photo=pred, songs=songs, explanation=expl, method="joint")
-    factors, rel_w, warning = matching_space(m, lib.points()[1], align=align)
+    factors, rel_w, warning = space
     w = np.asarray(weights, dtype=np.float64) * rel_w
     if not np.any(w > 0):
         w = np.asarray(weights, dtype=np.float64)
@@ -509,9 +516,15 @@ def _matched(photos, lib, m, joint, options):
     from .querying import describe_tracks
 
     name = library_id(lib)
+    space = None  # the library's, computed at the first photo read, then shared
     for photo in photos:
         try:
-            res = match(photo, lib, model=m, joint_model=joint, **options)
+            pred = describe_confidence(predict_image(photo, model=m), m)
+            if space is None:
+                space = _library_space(lib, m, joint, options["align"])
+            res = _match_one(pred, lib, m, joint, space, k=options["k"],
+                             weights=options["weights"],
+                             explain_top=options["explain_top"])
         except AffectError as exc:
             yield photo, exc
             continue

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ParameterError
+from .space import AXES
 
 __all__ = ["Prediction", "load_model", "predict_image", "predict_audio", "predict_file",
            "predict_files", "PredictionBatch", "AXES"]
-
-AXES = ("valence", "arousal", "dominance")
 
 #: What needs a model of each modality, for the message when the other one is given.
 _NEEDS = {"image": "photos need an image model", "audio": "songs need an audio model"}

@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from ._base import (EXIT_FAILED_FILES, EXIT_INTERRUPTED, EXIT_OK, _err, _format_for,
-                    _RecordWriter, _timeout, _usage)
+from ._base import (EXIT_FAILED_FILES, EXIT_INTERRUPTED, EXIT_OK, _check_jobs, _err,
+                    _format_for, _RecordWriter, _timeout)
 
 
 #: Columns of `affect predict` (see the README's output reference).
@@ -36,7 +36,7 @@ PREDICT_QUADRANT_COLUMNS = {
 @click.option("--audio-model", type=click.Path(), default=None,
               help="Audio model; default: the shipped one.")
 @click.option("-j", "--jobs", type=int, default=0, show_default=True,
-              help="Worker processes (0: all cores).")
+              callback=_check_jobs, help="Worker processes (0: all cores).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
 def predict(paths, output, fmt, image_model, audio_model, jobs, progress):
@@ -49,8 +49,6 @@ def predict(paths, output, fmt, image_model, audio_model, jobs, progress):
     from ..batch import Progress, default_jobs
     from ..prediction import predict_files
 
-    if jobs < 0:
-        raise _usage("must be 0 (all cores) or a positive number", "--jobs")
     fmt = _format_for(fmt, output, "jsonl")
     # The models are loaded once, for the kinds of file found: a bad model fails
     # before any file is read.

@@ -143,17 +143,21 @@ def evaluate_cmd(image_specs, music_specs, folds, image_model, audio_model, outp
         raise _usage("0 (the given models on held-out data) or at least 2 folds", "--cv")
     if plot:
         _require_matplotlib("--plot")
+    from ..matching import METHODS
+    from ..models import KINDS
+
     kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    if not kind_list or any(k not in ("mlp", "ridge") for k in kind_list):
-        raise _usage(f"expected kinds among mlp, ridge, got {kinds!r}", "--kinds")
+    if not kind_list or any(k not in KINDS for k in kind_list):
+        raise _usage(f"expected kinds among {', '.join(KINDS)}, got {kinds!r}", "--kinds")
     _check_specs(image_specs, "--images", "image")
     from ..training import labels_only_spec
     # held out (--cv 0), the songs' labels are enough: evaluate_sets drops the norms
     _check_specs([labels_only_spec(sp) if not folds else sp for sp in music_specs],
                  "--music", "audio")
     method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
-    if not method_list or any(m not in ("vad", "joint") for m in method_list):
-        raise _usage(f"expected methods among vad, joint, got {methods!r}", "--methods")
+    if not method_list or any(m not in METHODS for m in method_list):
+        raise _usage(f"expected methods among {', '.join(METHODS)}, got {methods!r}",
+                     "--methods")
     report = evaluate_sets(image_specs, music_specs, folds=folds, image_model=image_model,
                            audio_model=audio_model, cache_dir=cache, n_jobs=jobs,
                            plot=plot, progress=sys.stderr.isatty(), kinds=kind_list,

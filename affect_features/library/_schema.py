@@ -3,7 +3,7 @@
 A library is one SQLite file: a ``metadata`` table, a ``tracks`` table (one row a song:
 where it is, what it is, its descriptors and its point in the emotion space), a packed
 ``point_snapshot`` of all points and the triggers that drop the snapshot whenever a point
-changes (see :mod:`affect_features.library._points`). :func:`schema_problem` refuses a
+changes (see :mod:`affect_features.library._queries`). :func:`schema_problem` refuses a
 file whose schema holds anything else: a library is treated as coming from anywhere.
 """
 

@@ -17,7 +17,6 @@ again when they change, or with a new schema's re-index).
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -125,8 +124,6 @@ def index_music(folders, *, library=None, model=None, jobs: int = 0,
     m = load_model(model, "audio")
     path = library or default_library_path()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    if progress is None:
-        progress = sys.stderr.isatty()
     with MusicLibrary(path) as lib:
         n = repredict_library(lib, m)
         if n and on_repredicted is not None:
