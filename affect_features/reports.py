@@ -225,10 +225,10 @@ def majority_share(labels) -> float | None:
     >>> majority_share(["Q1", "Q1", "Q2", None])
     0.6666666666666666
     """
+    from .evaluation import majority_share as share
+
     found = [str(q) for q in labels if q is not None and str(q)]
-    if not found:
-        return None
-    return max(found.count(q) for q in set(found)) / len(found)
+    return share(found) if found else None
 
 
 # ------------------------------------------------------------------ matches and songs

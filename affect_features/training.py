@@ -261,10 +261,8 @@ def cross_validated_points(data: LabelledFeatures, *, cv: int = 10, n_seeds: int
 
     rows = np.arange(len(data.X)) if rows is None else np.asarray(rows)
     Y = training_targets(data, targets)[rows]
-    known = ~np.isnan(Y)
-    # NaN (unrated) entries are masked out: the 0 put in their place is never read.
-    res = cross_validate_model(
-        data.X[rows], np.nan_to_num(Y), mask=known, names=data.names, cv=cv,
+    res = cross_validate_model(  # NaN: unrated, left out of fitting and metrics
+        data.X[rows], Y, names=data.names, cv=cv,
         n_seeds=n_seeds, groups=data.groups[rows] if use_groups else None,
         quadrants=list(data.quadrants[rows]), random_state=random_state, n_jobs=n_jobs,
         kinds=kinds)
@@ -304,9 +302,8 @@ def leave_one_set_out_points(data: LabelledFeatures, *, n_seeds: int = 3,
     folds = [(np.flatnonzero(ids != s), np.flatnonzero(ids == s))
              for s in range(len(data.sets))]
     Y = training_targets(data, targets)
-    # NaN (unrated) entries are masked out: the 0 put in their place is never read.
-    res = cross_validate_model(
-        data.X, np.nan_to_num(Y), mask=~np.isnan(Y), names=data.names, folds=folds,
+    res = cross_validate_model(  # NaN: unrated, left out of fitting and metrics
+        data.X, Y, names=data.names, folds=folds,
         n_seeds=n_seeds, groups=None, quadrants=list(data.quadrants),
         random_state=random_state, n_jobs=n_jobs, kinds=kinds)
     res["per_set"] = {}
@@ -409,8 +406,7 @@ def train_from_specs(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
                                         targets=targets)
         metrics["cross_set"] = {"per_set": _jsonable(lodo["per_set"]), **lodo["summary"]}
     Y = training_targets(data, targets)
-    # NaN (unrated) entries are masked out: the 0 put in their place is never read.
-    model = train_model(data.X, np.nan_to_num(Y), mask=~np.isnan(Y), kind=kind,
+    model = train_model(data.X, Y, kind=kind,  # NaN: unrated, left out of fitting
                         names=data.names, schema=data.schema, modality=modality,
                         n_seeds=n_seeds, cv=cv, random_state=random_state,
                         groups=data.groups, training_sets=data.sets, metrics=metrics)
@@ -422,7 +418,7 @@ def train_from_specs(modality: str, specs, *, cache_dir=None, n_jobs: int = 0,
             r = pooled_reliability(lodo["per_set"], data.sets, kind)
             source = "leave-one-dataset-out"
         else:
-            r = [float(cv_res[kind]["metrics"].get(a, {}).get("r", 0.0)) for a in AXES]
+            r = axis_reliability(cv_res[kind]["metrics"])
             source = f"{evaluate_folds}-fold cross-validation (in-domain)"
         model.card["reliability"] = {
             "r": dict(zip(AXES, (float(x) for x in r))),

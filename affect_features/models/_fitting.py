@@ -202,16 +202,11 @@ def cross_validate_model(X, Y, *, mask=None, names: Sequence[str] | None = None,
 def _cross_validate(estimator, X, Y, folds, groups, n_jobs) -> list:
     """The estimators of scikit-learn's ``cross_validate`` fitted on each training fold
     (with the training rows' `groups` for the inner search), on `n_jobs` processes."""
-    import inspect
-
     from sklearn.model_selection import cross_validate
 
-    # scikit-learn 1.4 renamed fit_params to params.
-    key = "params" if "params" in inspect.signature(cross_validate).parameters \
-        else "fit_params"
     # The fold fits of this process (n_jobs=1) run with one BLAS thread, as in workers.
     with fitting_context():
         res = cross_validate(estimator, X, Y, cv=folds, n_jobs=n_jobs,
-                             **{key: None if groups is None else {"groups": groups}},
+                             params=None if groups is None else {"groups": groups},
                              return_estimator=True, error_score="raise")
     return list(res["estimator"])
