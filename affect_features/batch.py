@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .errors import AffectError, ParameterError
 
-__all__ = ["Failure", "printable_path", "BatchSummary", "expand_paths", "map_files",
+__all__ = ["Failure", "printable_path", "BatchSummary", "map_files",
            "Progress", "default_jobs", "default_timeout", "FileTimeout", "time_limit",
            "DEFAULT_TIMEOUT", "TIMEOUT_ENV"]
 
@@ -76,21 +76,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def expand_paths(paths: Iterable, extensions: Iterable[str] | None = None,
-                 *, failures: list[Failure] | None = None) -> list[str]:
-    """Files and folders expanded into a de-duplicated file list.
-
-    The batch engine's name for :func:`affect_features.media.walk`, whose rules every
-    command shares: files named explicitly kept whatever their suffix, folders searched
-    recursively for `extensions` (hidden names skipped, linked folders followed once),
-    one name per file, absolute paths; missing paths and non-regular files named
-    explicitly recorded in `failures` or raised.
-    """
-    from .media import walk
-
-    return walk(paths, extensions, failures=failures)
 
 
 def default_timeout() -> float | None:

@@ -14,7 +14,7 @@ from importlib import resources
 
 import numpy as np
 
-from .errors import SchemaError
+from .errors import ParameterError, SchemaError
 
 __all__ = [
     "FeatureVector",
@@ -119,8 +119,6 @@ def check_finite(names: Sequence[str], values) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     bad = ~np.isfinite(arr)
     if bad.any():
-        from .errors import ParameterError
-
         flat = bad.ravel()
         named = [f"{n}={v}" for n, v, b in zip(names, arr.ravel(), flat) if b][:3]
         raise ParameterError(

@@ -288,15 +288,12 @@ class TableWriter:
         tmp = self.partial + ".tmp"
         self._fh = None
         try:
-            if self.format == "npz":
-                self._fh = None
-            elif self.format == "parquet":
+            if self.format == "parquet":
                 pa = _pyarrow()
-                self._fh = None
                 self._pq_schema = pa.schema(
                     [("path", pa.string())] + [(n, pa.float64()) for n in self.names])
                 self._pq = pa.parquet.ParquetWriter(self.partial, self._pq_schema)
-            else:
+            elif self.format != "npz":  # NPZ rows stay in memory until closed
                 # Rows recovered from an old .partial are copied into a fresh temporary
                 # file that then replaces it, so a failure here loses none of them.
                 self._fh = io.TextIOWrapper(_create_new(tmp), encoding="utf-8",

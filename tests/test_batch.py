@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from affect_features.batch import Failure, Progress, expand_paths, map_files
+from affect_features.batch import Failure, Progress, map_files
+from affect_features.media import walk
 from affect_features.errors import DecodeError, ParameterError
 
 
@@ -29,14 +30,14 @@ def test_order_and_failures(n_jobs):
     assert out[9][1] == 81
 
 
-def test_expand_paths_recursive_sorted_filtered(tmp_path):
+def test_walk_recursive_sorted_filtered(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "a").mkdir()
     for rel in ["b/2.jpg", "a/1.JPG", "a/notes.txt", "b/3.png"]:
         (tmp_path / rel).write_bytes(b"x")
     os.symlink(tmp_path, tmp_path / "a" / "loop")  # a symlink loop is not followed
     failures = []
-    files = expand_paths([tmp_path, tmp_path / "b" / "2.jpg", tmp_path / "missing.jpg"],
+    files = walk([tmp_path, tmp_path / "b" / "2.jpg", tmp_path / "missing.jpg"],
                          {".jpg", ".png"}, failures=failures)
     rel = [os.path.relpath(f, tmp_path) for f in files]
     assert rel == ["a/1.JPG", "b/2.jpg", "b/3.png"]
@@ -46,7 +47,7 @@ def test_expand_paths_recursive_sorted_filtered(tmp_path):
 def test_explicit_file_kept_whatever_its_extension(tmp_path):
     p = tmp_path / "song.txt"
     p.write_text("x")
-    assert expand_paths([p], {".mp3"}) == [str(p)]
+    assert walk([p], {".mp3"}) == [str(p)]
 
 
 def test_progress_draws_rate_and_eta():
@@ -77,7 +78,7 @@ def test_a_worker_stuck_past_the_time_limit_is_stopped(monkeypatch):
     assert "worker process was stopped" in out["/x/stuck"].reason
 
 
-def test_expand_paths_lists_one_file_once_and_refuses_special_files(tmp_path,
+def test_walk_lists_one_file_once_and_refuses_special_files(tmp_path,
                                                                    monkeypatch):
     photo = tmp_path / "a.jpg"
     photo.write_bytes(b"x")
@@ -85,7 +86,7 @@ def test_expand_paths_lists_one_file_once_and_refuses_special_files(tmp_path,
     os.mkfifo(tmp_path / "pipe.jpg")
     monkeypatch.chdir(tmp_path)
     failures = []
-    files = expand_paths(["a.jpg", str(photo), "link.jpg", "pipe.jpg"], {".jpg"},
+    files = walk(["a.jpg", str(photo), "link.jpg", "pipe.jpg"], {".jpg"},
                          failures=failures)
     assert files == [str(photo)]
     assert failures == [Failure("pipe.jpg", "is a FIFO, not a regular file")]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .analysis import HOP, N_FFT, SR
+from .analysis import HOP, N_FFT, SR, serial_matmul
 from .filters import hann_window
 
 __all__ = ["loudness_db", "low_energy_rate", "dynamics_features", "DYNAMICS_NAMES",
@@ -140,7 +140,9 @@ def k_weighted_power(power_tf: np.ndarray, freqs: np.ndarray, *, n_fft: int = N_
     if n_fft % 2 == 0:
         weights[-1] *= 0.5
     w = hann_window(n_fft).astype(np.float64)
-    return (power_tf @ weights.astype(np.float32)).astype(np.float64) / (n_fft * np.dot(w, w))
+    # in serial blocks: the same bits whatever the BLAS threads (serial_matmul)
+    z = serial_matmul(weights.astype(np.float32), power_tf.T)
+    return z.astype(np.float64) / (n_fft * np.dot(w, w))
 
 
 def block_loudness(z: np.ndarray, *, block_s: float, hop_s: float = _BLOCK_HOP_S,

@@ -53,6 +53,7 @@ import scipy.ndimage
 
 from ..errors import ParameterError
 from .analysis import WORK_PIXELS, as_analysis
+from .color import warmth
 
 __all__ = ["saliency_features", "spectral_residual_saliency", "saliency_statistics",
            "SALIENCY_NAMES", "SALIENCY_SIZE"]
@@ -223,7 +224,7 @@ def saliency_features(image) -> dict[str, float]:
     out["saliency.brightness.contrast"] = b_sal - float(np.sum(rest * lum))
     out["saliency.saturation.contrast"] = s_sal - float(np.sum(rest * sat))
     ws = weight * sat
-    warm = np.cos(2.0 * np.pi * (hue - 1.0 / 12.0))
+    warm = warmth(hue)
     out["saliency.hue.salient_warmth"] = float(np.sum(ws * warm) / ws.sum()) \
         if ws.sum() > 1e-12 else 0.0
     return {name: out[name] for name in SALIENCY_NAMES}
