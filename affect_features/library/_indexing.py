@@ -28,9 +28,8 @@ import numpy as np
 
 from ..errors import ModelError, ParameterError, SchemaError
 from ._files import Fingerprint, _same_hash, display_tags, file_fingerprint, scan
-from ._paths import _as_path_list, _normalise_path, _under, decode_path, encode_path
-from ._rows import _chunks, _descriptor_problem, _skip_row
-from ._storage import BATCH_SIZE
+from ._paths import _as_path_list, _normalise_path, _under, decode_path
+from ._rows import _descriptor_problem, _skip_row
 
 if TYPE_CHECKING:
     from ._library import MusicLibrary
@@ -136,6 +135,12 @@ def _check_points(points, n: int) -> np.ndarray:
 
 def plan(lib: MusicLibrary, paths, *, roots, retry_errors: bool, update: bool) -> Plan:
     """:meth:`MusicLibrary.plan`."""
+    return _plan(lib, paths, roots=roots, retry_errors=retry_errors, update=update)[0]
+
+
+def _plan(lib: MusicLibrary, paths, *, roots, retry_errors: bool, update: bool):
+    """:func:`plan`, and the stored rows it read (path -> ``(id, size, mtime_ns,
+    content_hash, error, has_descriptors)``), which :func:`index` uses again."""
     db = lib._store
     wanted = sorted({_normalise_path(p) for p in _as_path_list(paths)})
     with db.lock, db.sql("read failed"):
@@ -182,7 +187,7 @@ def plan(lib: MusicLibrary, paths, *, roots, retry_errors: bool, update: bool) -
         with db.write() as conn:
             conn.executemany(
                 "UPDATE tracks SET mtime_ns = ?, updated_at = ? WHERE id = ?", touched)
-    return Plan(sorted(to_analyse), sorted(unchanged), sorted(set(vanished)))
+    return Plan(sorted(to_analyse), sorted(unchanged), sorted(set(vanished))), stored
 
 
 def repredict(lib: MusicLibrary, predict_fn: Callable[[np.ndarray], np.ndarray],
@@ -252,15 +257,14 @@ def index(lib: MusicLibrary, paths_or_folders, *, analyse: Callable,
     report = IndexReport()
     inputs = _as_path_list(paths_or_folders)
     files = scan(inputs, extensions=extensions)
-    todo, unchanged, vanished = lib.plan(files, roots=inputs, retry_errors=retry_errors)
+    (todo, unchanged, vanished), stored = _plan(lib, files, roots=inputs,
+                                                retry_errors=retry_errors, update=True)
     report.unchanged = len(unchanged)
-    report.failed_before = _count_failed(lib, unchanged)
+    # the rows plan read: which unchanged files failed before, which files are stored
+    report.failed_before = sum(stored[p][4] is not None for p in unchanged)
     if remove_vanished and vanished:
         report.removed = lib.remove_paths(vanished)
-    db = lib._store
-    with db.lock, db.sql("read failed"):
-        known = {p for p in todo if db.db.execute(
-            "SELECT 1 FROM tracks WHERE path = ?", (encode_path(p),)).fetchone()}
+    known = {p for p in todo if p in stored}
     pending: list[tuple[str, _Analysed]] = []
     schemas: set = set()
     last_flush = time.monotonic()
@@ -312,18 +316,6 @@ def index(lib: MusicLibrary, paths_or_folders, *, analyse: Callable,
         lib.points()  # rebuild the points snapshot once, now, not at first match
     report.seconds = time.perf_counter() - t0
     return report
-
-
-def _count_failed(lib: MusicLibrary, paths) -> int:
-    """How many of these files have a stored row whose analysis failed."""
-    db = lib._store
-    n = 0
-    with db.lock:
-        for chunk in _chunks((encode_path(p) for p in paths), BATCH_SIZE):
-            n += db.db.execute(
-                f"SELECT count(*) FROM tracks WHERE error IS NOT NULL AND path IN "
-                f"({', '.join('?' * len(chunk))})", chunk).fetchone()[0]
-    return n
 
 
 def _analysed_rows(pending, predict, model_version) -> list[dict]:
