@@ -95,8 +95,7 @@ def _as_uint8(image) -> np.ndarray:
     if f is not None:
         arr = np.round(np.asarray(f) * 255.0).astype(np.uint8)
     if arr.ndim == 3 and arr.shape[2] == 4:
-        alpha = arr[:, :, 3:4].astype(np.float32) / 255.0
-        arr = np.round(arr[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+        arr = _composite_on_white(arr)
     return np.ascontiguousarray(arr)
 
 
@@ -240,14 +239,9 @@ def _whole_to_uint8(im) -> np.ndarray:
                                   posinf=max(hi, 1.0), neginf=0.0)
             out[r:r + step] = _unit_to_uint8(block / hi if hi > 1.0 else block)
         return out
-    if mode == "P":
-        im = im.convert("RGBA")
-    elif mode in ("LA", "PA", "RGBa", "La"):
-        im = im.convert("RGBA")
-    elif mode == "1":
-        im = im.convert("L")
-    elif mode not in ("RGB", "RGBA", "L"):
-        im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
+    # Every mode with a palette, alpha or 8-bit samples is converted in strips
+    # (_STRIP_MODES); any other one that Pillow opens is taken as RGB.
+    im = im.convert("RGB")
     return _as_uint8(np.asarray(im))
 
 
